@@ -1,0 +1,130 @@
+"""Pure parsing: raw bytes in, a frozen :class:`~patchdigest.models.Message` out.
+
+No database, no configuration, no globals. ``parse_message`` either returns a Message or
+raises :class:`~patchdigest.errors.ParseError` naming the message; it never raises
+anything else (a hypothesis test holds it to that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+
+from ..errors import ParseError
+from ..models import Kind, Message, Person, Subject
+from .body import decode_body, diff_stat, patch_id, split_body, trailers_in
+from .headers import (
+    decode_words,
+    first_msgid,
+    list_id,
+    msgids,
+    parse_date,
+    parse_header_block,
+    parse_person,
+    sender_of,
+    split_message,
+)
+from .subject import parse_subject
+
+__all__ = ["parse_message", "parse_subject", "parse_person", "parse_date", "classify"]
+
+_PULL_BODY = re.compile(r"^The following changes since commit [0-9a-f]{7,40}", re.M)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def classify(subject: Subject, *, has_diff: bool, in_reply_to: str | None, body: str) -> Kind:
+    """Kind by content. Order matters: a reply that quotes or carries a diff stays a reply."""
+    if subject.is_reply:
+        return Kind.REPLY
+    if subject.is_pull or _PULL_BODY.search(body[:4000]):
+        return Kind.PULL
+    if has_diff:
+        return Kind.PATCH
+    if subject.is_patch:
+        # "[PATCH v2 0/3]" or a tagged thread root without a diff is a cover letter;
+        # "[PATCH 2/5]" whose diff we could not find is still a patch email.
+        if subject.counter == 0 or (subject.counter is None and in_reply_to is None):
+            return Kind.COVER
+        return Kind.PATCH
+    if in_reply_to is not None:
+        return Kind.REPLY
+    return Kind.OTHER
+
+
+def parse_message(raw: bytes, *, fallback_date: datetime | None = None, where: str = "") -> Message:
+    """Parse one raw message. ``where`` (commit or file) is used in error messages."""
+    try:
+        return _parse(raw, fallback_date, where)
+    except ParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not lose the message
+        raise ParseError(f"unexpected {type(exc).__name__}: {exc}", where=where) from exc
+
+
+def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
+    if not raw.strip():
+        raise ParseError("empty message", where=where)
+    head, raw_body = split_message(raw)
+    headers = parse_header_block(head)
+    if not any(h in headers for h in ("From", "Subject", "Message-ID", "Date")):
+        raise ParseError("no RFC 5322 header block (no From, Subject, Message-ID or Date)", where=where)
+
+    ids = msgids(headers.get_all("Message-ID"))
+    if ids:
+        msgid = ids[-1]
+    else:
+        # Deterministic stand-in so that the message is still stored and findable.
+        msgid = f"<{hashlib.sha1(raw).hexdigest()}@patchdigest.invalid>"
+        ids = [msgid]
+    in_reply_to = first_msgid(headers.get("In-Reply-To"))
+    references = tuple(msgids(headers.get_all("References")))
+    if in_reply_to is None and references:
+        in_reply_to = references[-1]
+
+    date = parse_date(headers.get("Date"))
+    date_ok = date is not None
+    if date is None:
+        date = fallback_date or _EPOCH
+
+    subject = parse_subject(decode_words(headers.get("Subject")))
+    sender = sender_of(headers)
+    decoded = decode_body(headers, raw_body, raw)
+    parts = split_body(decoded.text, decoded.diff)
+    author = parts.inbody_from if parts.inbody_from and parts.inbody_from.email else sender
+    if author.email == sender.email and not author.name:
+        author = Person(sender.name, author.email)
+    has_diff = bool(parts.diff)
+    kind = classify(subject, has_diff=has_diff, in_reply_to=in_reply_to, body=decoded.text)
+    if kind is Kind.REPLY:
+        trailer_text = _unquoted(parts.commit_message)
+    else:
+        trailer_text = parts.commit_message
+    return Message(
+        msgid=msgid,
+        msgids=tuple(ids),
+        in_reply_to=in_reply_to,
+        references=references,
+        date=date,
+        date_ok=date_ok,
+        sender=sender,
+        author=author,
+        subject=subject,
+        kind=kind,
+        commit_message=parts.commit_message,
+        trailers=tuple(trailers_in(trailer_text)),
+        notes=parts.notes,
+        has_separator=parts.has_separator,
+        diffstat=parts.diffstat,
+        stat=diff_stat(parts.diff),
+        has_diff=has_diff,
+        to=decode_words(headers.get("To")),
+        cc=decode_words(headers.get("Cc")),
+        list_id=list_id(headers.get("List-Id")),
+        body_problem=decoded.problem,
+        patch_id=patch_id(parts.diff),
+    )
+
+
+def _unquoted(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))

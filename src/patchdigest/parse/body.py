@@ -1,0 +1,299 @@
+"""Message bodies: MIME decoding, then the split a patch mail follows.
+
+    [in-body From:/Date:/Subject: lines, blank line]
+    commit message (trailers at its end)
+    ---
+    notes, diffstat
+    diff --git ...
+    --
+    signature
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import email
+import email.policy
+import hashlib
+import quopri
+import re
+from dataclasses import dataclass
+from email.message import Message as EmailMessage
+
+from ..models import DiffStat, Person, Trailer
+from .headers import Headers, parse_person
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedBody:
+    text: str  # the readable text (first inline text/plain part)
+    diff: str  # diff carried by a text attachment, "" if none
+    problem: str  # decoding trouble worth recording
+
+
+def _charset_of(content_type: str) -> str:
+    m = re.search(r'charset\s*=\s*"?([^";\s]+)', content_type, re.I)
+    return m.group(1).strip().lower() if m else ""
+
+
+def _to_text(data: bytes, charset: str) -> tuple[str, str]:
+    """Decode body bytes; returns (text, problem). Never raises.
+
+    Mails labelled us-ascii routinely carry UTF-8 (names in trailers), so UTF-8 is tried
+    first for ascii-ish and absent labels; an unknown label is recorded, and the text read
+    as UTF-8 with replacement.
+    """
+    if charset in ("", "us-ascii", "ascii", "utf-8", "utf8", "unknown-8bit", "x-unknown"):
+        try:
+            return data.decode("utf-8"), ""
+        except UnicodeDecodeError:
+            return data.decode("latin-1") if charset not in ("utf-8", "utf8") else data.decode(
+                "utf-8", "replace"
+            ), ""
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return data.decode("utf-8", "replace"), f"unknown charset {charset!r}"
+    try:
+        return data.decode(charset), ""
+    except (UnicodeDecodeError, LookupError, ValueError):
+        return data.decode(charset, "replace"), f"invalid {charset} bytes"
+
+
+def _transfer_decode(data: bytes, cte: str) -> tuple[bytes, str]:
+    cte = cte.strip().lower()
+    if cte == "quoted-printable":
+        return quopri.decodestring(data), ""
+    if cte == "base64":
+        cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+        try:
+            return base64.b64decode(cleaned + b"=" * (-len(cleaned) % 4)), ""
+        except (binascii.Error, ValueError):
+            return data, "invalid base64 body"
+    return data, ""
+
+
+def _looks_like_diff(text: str) -> bool:
+    return _DIFF_START.search(text) is not None
+
+
+def _part_text(part: EmailMessage) -> tuple[str, str]:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return "", ""
+    return _to_text(payload, (part.get_content_charset() or "").lower())
+
+
+def decode_body(headers: Headers, raw_body: bytes, raw: bytes) -> DecodedBody:
+    """Readable text of a message, plus a diff carried as a text attachment."""
+    ctype = headers.get("Content-Type").lower()
+    if not ctype.startswith("multipart/"):
+        data, problem = _transfer_decode(raw_body, headers.get("Content-Transfer-Encoding"))
+        text, problem2 = _to_text(data, _charset_of(ctype))
+        return DecodedBody(text.replace("\r\n", "\n"), "", problem or problem2)
+    # Rare path (a few percent of list traffic): let the stdlib walk the MIME tree.
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    texts: list[str] = []
+    diffs: list[str] = []
+    problems: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        maintype = part.get_content_maintype()
+        subtype = part.get_content_subtype()
+        disposition = (part.get("Content-Disposition") or "").lower()
+        filename = (part.get_filename() or "").lower()
+        is_texty = maintype == "text" or subtype in ("x-patch", "x-diff", "patch", "diff")
+        if not is_texty or subtype == "html":
+            continue
+        text, problem = _part_text(part)
+        if problem:
+            problems.append(problem)
+        text = text.replace("\r\n", "\n")
+        attached = "attachment" in disposition or filename.endswith((".patch", ".diff"))
+        if (attached or texts) and _looks_like_diff(text):
+            diffs.append(text)
+        elif not attached and not texts:
+            texts.append(text)
+    return DecodedBody(texts[0] if texts else "", "\n".join(diffs), "; ".join(problems))
+
+
+# --- the split ---------------------------------------------------------------------------
+
+# Only what git-format-patch/--in-body-headers put there: "From:", "Date:", "Subject:".
+_INBODY = re.compile(r"^(From|Date|Subject|Reply-To|Message-I[Dd]|Cc|To)\s*:\s*(.*)$", re.I)
+_DIFF_START = re.compile(r"^(?:diff --git |diff -[a-zA-Z]+ |Index: \S|--- \S.*\n\+\+\+ \S)", re.M)
+_SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
+_SIGNATURE = re.compile(r"^-- ?$", re.M)
+_DIFFSTAT_LINE = re.compile(r"^ .+\|\s+(\d+ ?[+-]*|Bin .*)\s*$")
+_DIFFSTAT_SUMMARY = re.compile(r"^ \d+ files? changed(, \d+ insertions?\(\+\))?(, \d+ deletions?\(-\))?\s*$")
+_DIFF_FILE = re.compile(r"^diff --git (?:\"?a/(.+?)\"? \"?b/(.+?)\"?)$|^\+\+\+ (?:b/)?(\S+)", re.M)
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@", re.M)
+_TRAILER = re.compile(
+    r"^([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-by|Fixes|Link|Closes|Cc|Change-Id|Message-ID|Based-on|Patchwork-Id)"
+    r"\s*:\s*(\S.*?)\s*$",
+    re.M | re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BodyParts:
+    inbody_from: Person | None
+    commit_message: str
+    has_separator: bool
+    notes: str
+    diffstat: str
+    diff: str
+
+
+def split_body(text: str, attached_diff: str = "") -> BodyParts:
+    # In-body headers: only when the body *starts* with one (b4/git-am rule).
+    lines_start = text.lstrip("\n")
+    inbody_from: Person | None = None
+    first = lines_start.split("\n", 1)[0]
+    if _INBODY.match(first) and first.lower().startswith(("from:", "subject:", "date:")):
+        pos = 0
+        while pos < len(lines_start):
+            nl = lines_start.find("\n", pos)
+            line = lines_start[pos : nl if nl != -1 else len(lines_start)]
+            m = _INBODY.match(line)
+            if not m:
+                break
+            if m.group(1).lower() == "from" and inbody_from is None:
+                inbody_from = parse_person(m.group(2))
+            pos = len(lines_start) if nl == -1 else nl + 1
+        text = lines_start[pos:]
+    dm = _DIFF_START.search(text)
+    if dm:
+        before, diff = text[: dm.start()], text[dm.start() :]
+    else:
+        before, diff = text, ""
+        sig = _last_signature(before)
+        if sig is not None:
+            before = before[:sig]
+    if attached_diff and not diff:
+        diff = attached_diff
+    sep = _SEPARATOR.search(before)
+    if sep and (diff or _has_diffstat(before[sep.end() :])):
+        commit_message, notes = before[: sep.start()], before[sep.end() :].lstrip("\n")
+    else:
+        commit_message, notes = before, ""
+        sep = None
+    return BodyParts(
+        inbody_from=inbody_from,
+        commit_message=commit_message.strip("\n").rstrip(),
+        has_separator=sep is not None,
+        notes=notes.rstrip(),
+        diffstat=extract_diffstat(notes if sep else commit_message),
+        diff=diff,
+    )
+
+
+def _last_signature(text: str) -> int | None:
+    last = None
+    for m in _SIGNATURE.finditer(text):
+        last = m.start()
+    # A signature is short; a "--" line early in a long mail is a separator of some kind.
+    if last is not None and text.count("\n", last) <= 15:
+        return last
+    return None
+
+
+def _has_diffstat(text: str) -> bool:
+    return any(_DIFFSTAT_SUMMARY.match(line) for line in text.split("\n"))
+
+
+def extract_diffstat(text: str) -> str:
+    """The diffstat block: " path | 3 ++-" lines through " N files changed, ...".
+
+    Searched from the end, so the last stat (after a cover letter's shortlog) wins.
+    """
+    lines = text.split("\n")
+    for end in range(len(lines) - 1, -1, -1):
+        if _DIFFSTAT_SUMMARY.match(lines[end]):
+            start = end
+            while start > 0 and _DIFFSTAT_LINE.match(lines[start - 1]):
+                start -= 1
+            # A long path is shortened with "..." and may wrap: keep contiguous stat lines only.
+            return "\n".join(lines[start : end + 1])
+    return ""
+
+
+def diff_stat(diff: str) -> DiffStat:
+    """Files, insertions and deletions counted from the diff itself (hunk by hunk)."""
+    if not diff:
+        return DiffStat()
+    files: list[str] = []
+    for m in _DIFF_FILE.finditer(diff):
+        path = m.group(2) or m.group(3)
+        if path and path != "/dev/null" and path not in files:
+            files.append(path)
+    ins = dels = 0
+    lines = diff.split("\n")
+    i = 0
+    n = len(lines)
+    while i < n:
+        h = _HUNK.match(lines[i])
+        if not h:
+            i += 1
+            continue
+        old_left = int(h.group(1)) if h.group(1) is not None else 1
+        new_left = int(h.group(2)) if h.group(2) is not None else 1
+        i += 1
+        while i < n and (old_left > 0 or new_left > 0):
+            c = lines[i][:1]
+            if c == "+":
+                ins += 1
+                new_left -= 1
+            elif c == "-":
+                dels += 1
+                old_left -= 1
+            elif c == " " or lines[i] == "":
+                old_left -= 1
+                new_left -= 1
+            elif c != "\\":  # "\ No newline at end of file"
+                break
+            i += 1
+    return DiffStat(tuple(files), ins, dels)
+
+
+def patch_id(diff: str) -> str:
+    """A stable id of a diff's content: changed lines without white space, per file.
+
+    In the spirit of `git patch-id --stable`: line numbers and context do not matter,
+    so the same change rebased elsewhere keeps its id.
+    """
+    if not diff:
+        return ""
+    h = hashlib.sha1()
+    for line in diff.split("\n"):
+        if line.startswith(("diff --git ", "+++ ", "--- ")):
+            if line.startswith("diff --git "):
+                h.update(line.encode("utf-8", "replace"))
+            continue
+        if line[:1] in ("+", "-"):
+            h.update(line[:1].encode() + "".join(line[1:].split()).encode("utf-8", "replace"))
+    return h.hexdigest()
+
+
+def trailers_in(text: str, *, skip_quoted: bool = True) -> list[Trailer]:
+    """Trailer lines ("Reviewed-by: Name <mail>"); quoted ("> ...") lines never count."""
+    found: list[Trailer] = []
+    for m in _TRAILER.finditer(text):
+        key = _canonical_key(m.group(1))
+        value = m.group(2)
+        person = parse_person(value) if key.lower().endswith("-by") or key == "Cc" else None
+        if person is not None and not person.email:
+            person = None
+        found.append(Trailer(key, value, person))
+    return found
+
+
+def _canonical_key(key: str) -> str:
+    special = {"message-id": "Message-ID", "change-id": "Change-Id", "patchwork-id": "Patchwork-Id"}
+    low = key.lower()
+    if low in special:
+        return special[low]
+    return "-".join(p[:1].upper() + p[1:].lower() if i == 0 else p.lower() for i, p in enumerate(key.split("-")))

@@ -1,0 +1,388 @@
+"""The SQLite index: the only other place (with ``sources``) that does I/O.
+
+Rules kept here:
+
+* one transaction per batch, and a batch's cursor is written in that same transaction,
+  so a run killed at any point leaves rows and cursors that agree;
+* a message is never lost: what fails to parse goes to ``failures`` with the reason;
+* duplicate Message-IDs (resends, cross-posts, public-inbox's appended second
+  Message-ID on a conflict) are all stored; the *canonical* copy of an original
+  Message-ID is its earliest live row in archive order, and digests use only canonical
+  rows (see :data:`CANONICAL`);
+* deletions are tombstones (``deleted_seq``) so that a history rewrite can undo them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from ..errors import StoreError
+from ..models import DiffStat, Kind, Message, ParseFailure, Person, Provenance, Subject, Trailer
+from .schema import MIGRATIONS
+
+__all__ = ["Store", "Cursor", "StoredMessage", "default_db_path", "CANONICAL"]
+
+_FLAG_PATCH, _FLAG_RFC, _FLAG_RESEND, _FLAG_PULL = 1, 2, 4, 8
+
+# A row is canonical when no earlier live row has the same original Message-ID.
+CANONICAL = (
+    "m.deleted_seq IS NULL AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.archive_id = m.archive_id"
+    " AND o.orig_msgid = m.orig_msgid AND o.seq < m.seq AND o.deleted_seq IS NULL)"
+)
+
+
+def default_db_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "patchdigest" / "index.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    epoch: int
+    ordinal: int
+    commit: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message as the index holds it: the parsed model plus where it came from."""
+
+    row_id: int
+    prov: Provenance
+    message: Message
+
+
+_COLUMNS = (
+    "archive_id, seq, epoch, commit_id, blob, path, offset, msgid, orig_msgid, msgids, in_reply_to,"
+    " refs, date, tz_offset, date_ok, sender_name, sender_email, author_name, author_email, subject,"
+    " reply_prefix, tags, title, flags, version, version_text, counter, total, project, kind,"
+    " commit_message, has_separator, notes, diffstat, files, insertions, deletions, has_diff,"
+    " trailers, to_addrs, cc_addrs, list_id, body_problem, patch_id"
+)
+_INSERT = (
+    f"INSERT OR REPLACE INTO messages ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(',')))})"
+)
+
+
+def _row_of(archive_id: int, prov: Provenance, m: Message) -> tuple[object, ...]:
+    s = m.subject
+    flags = (
+        (_FLAG_PATCH if s.is_patch else 0)
+        | (_FLAG_RFC if s.is_rfc else 0)
+        | (_FLAG_RESEND if s.is_resend else 0)
+        | (_FLAG_PULL if s.is_pull else 0)
+    )
+    offset = m.date.utcoffset()
+    return (
+        archive_id, prov.seq, prov.epoch, prov.commit, prov.blob, prov.path, prov.offset,
+        m.msgid, m.original_msgid, " ".join(m.msgids), m.in_reply_to, " ".join(m.references),
+        int(m.date.timestamp()), int(offset.total_seconds()) if offset else 0, int(m.date_ok),
+        m.sender.name, m.sender.email, m.author.name, m.author.email, s.full,
+        s.reply_prefix, json.dumps(list(s.tags)), s.title, flags, s.version, s.version_text,
+        s.counter, s.total, s.project, m.kind.value,
+        m.commit_message, int(m.has_separator), m.notes, m.diffstat, json.dumps(list(m.stat.files)),
+        m.stat.insertions, m.stat.deletions, int(m.has_diff),
+        json.dumps([[t.key, t.value] for t in m.trailers]), m.to, m.cc, m.list_id, m.body_problem,
+        m.patch_id,
+    )  # fmt: skip
+
+
+def _trailer(key: str, value: str) -> Trailer:
+    from ..parse import parse_person  # parse is pure; importing it here keeps the cycle out
+
+    person = parse_person(value) if key.lower().endswith("-by") or key == "Cc" else None
+    return Trailer(key, value, person if person and person.email else None)
+
+
+_SELECT = f"SELECT m.id, {', '.join('m.' + c.strip() for c in _COLUMNS.split(','))} FROM messages m"
+
+
+def _message_of(row: sqlite3.Row) -> StoredMessage:
+    tz = timezone(timedelta(seconds=row["tz_offset"])) if row["tz_offset"] else UTC
+    flags = row["flags"]
+    subject = Subject(
+        full=row["subject"], reply_prefix=row["reply_prefix"], tags=tuple(json.loads(row["tags"])),
+        title=row["title"], is_patch=bool(flags & _FLAG_PATCH), is_rfc=bool(flags & _FLAG_RFC),
+        is_resend=bool(flags & _FLAG_RESEND), is_pull=bool(flags & _FLAG_PULL), version=row["version"],
+        version_text=row["version_text"], counter=row["counter"], total=row["total"],
+        project=row["project"],
+    )  # fmt: skip
+    msgids = tuple(row["msgids"].split())
+    message = Message(
+        msgid=row["msgid"],
+        msgids=msgids,
+        in_reply_to=row["in_reply_to"],
+        references=tuple(row["refs"].split()),
+        date=datetime.fromtimestamp(row["date"], tz),
+        date_ok=bool(row["date_ok"]),
+        sender=Person(row["sender_name"], row["sender_email"]),
+        author=Person(row["author_name"], row["author_email"]),
+        subject=subject,
+        kind=Kind(row["kind"]),
+        commit_message=row["commit_message"],
+        trailers=tuple(_trailer(k, v) for k, v in json.loads(row["trailers"])),
+        notes=row["notes"],
+        has_separator=bool(row["has_separator"]),
+        diffstat=row["diffstat"],
+        stat=DiffStat(tuple(json.loads(row["files"])), row["insertions"], row["deletions"]),
+        has_diff=bool(row["has_diff"]),
+        to=row["to_addrs"],
+        cc=row["cc_addrs"],
+        list_id=row["list_id"],
+        body_problem=row["body_problem"],
+        patch_id=row["patch_id"],
+    )
+    prov = Provenance(
+        source="", seq=row["seq"], epoch=row["epoch"], commit=row["commit_id"], blob=row["blob"],
+        path=row["path"], offset=row["offset"],
+    )  # fmt: skip
+    return StoredMessage(row["id"], prov, message)
+
+
+class Store:
+    """An open index database. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open index: {exc}", where=str(path)) from exc
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"index schema {version} is newer than this patchdigest understands ({len(MIGRATIONS)})",
+                where=str(self.path),
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";\n"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- archives and cursors ---------------------------------------------------------
+
+    def archive_id(self, location: str, name: str, kind: str) -> int:
+        row = self.db.execute("SELECT id FROM archives WHERE location = ?", (location,)).fetchone()
+        if row:
+            return int(row[0])
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO archives (location, name, kind) VALUES (?, ?, ?)", (location, name, kind)
+            )
+            return int(cur.lastrowid or 0)
+
+    def cursors(self, archive_id: int) -> dict[int, Cursor]:
+        rows = self.db.execute(
+            "SELECT epoch, ordinal, last_commit FROM cursors WHERE archive_id = ?", (archive_id,)
+        )
+        return {r[0]: Cursor(r[0], r[1], r[2]) for r in rows}
+
+    # --- writing ----------------------------------------------------------------------
+
+    def write_batch(
+        self,
+        archive_id: int,
+        parsed: Sequence[tuple[Provenance, Message]],
+        failures: Sequence[ParseFailure],
+        deletions: Sequence[tuple[Provenance, str]],
+        cursor: Cursor | None,
+    ) -> None:
+        """Rows, failures, deletions (prov of the `d` commit, deleted blob) and the cursor: one
+        transaction."""
+        with self.transaction() as db:
+            db.executemany(_INSERT, [_row_of(archive_id, p, m) for p, m in parsed])
+            db.executemany(
+                "INSERT OR REPLACE INTO failures (archive_id, seq, epoch, commit_id, blob, path, offset,"
+                " msgid, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (archive_id, f.prov.seq, f.prov.epoch, f.prov.commit, f.prov.blob, f.prov.path,
+                     f.prov.offset, f.msgid, f.reason)
+                    for f in failures
+                ],
+            )  # fmt: skip
+            for prov, blob in deletions:
+                db.execute(
+                    "UPDATE messages SET deleted_seq = ? WHERE archive_id = ? AND blob = ?"
+                    " AND deleted_seq IS NULL AND seq < ?",
+                    (prov.seq, archive_id, blob, prov.seq),
+                )
+            if cursor is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO cursors (archive_id, epoch, ordinal, last_commit)"
+                    " VALUES (?, ?, ?, ?)",
+                    (archive_id, cursor.epoch, cursor.ordinal, cursor.commit),
+                )
+
+    def rewind(self, archive_id: int, epoch: int, keep_through_seq: int, cursor: Cursor | None) -> int:
+        """Forget everything indexed in ``epoch`` after ``keep_through_seq`` (history rewrite).
+
+        Deletions made by the forgotten commits are undone; they come back if the new
+        history still has them. Returns the number of rows dropped.
+        """
+        lo, hi = epoch << 32, (epoch + 1) << 32
+        with self.transaction() as db:
+            n = db.execute(
+                "DELETE FROM messages WHERE archive_id = ? AND seq > ? AND seq < ?",
+                (archive_id, keep_through_seq, hi),
+            ).rowcount
+            n += db.execute(
+                "DELETE FROM failures WHERE archive_id = ? AND seq > ? AND seq < ?",
+                (archive_id, keep_through_seq, hi),
+            ).rowcount
+            db.execute(
+                "UPDATE messages SET deleted_seq = NULL WHERE archive_id = ? AND deleted_seq > ?"
+                " AND deleted_seq < ?",
+                (archive_id, max(keep_through_seq, lo - 1), hi),
+            )
+            if cursor is None:
+                db.execute("DELETE FROM cursors WHERE archive_id = ? AND epoch = ?", (archive_id, epoch))
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO cursors (archive_id, epoch, ordinal, last_commit)"
+                    " VALUES (?, ?, ?, ?)",
+                    (archive_id, epoch, cursor.ordinal, cursor.commit),
+                )
+        return n
+
+    def indexed_commits(self, archive_id: int, epoch: int) -> list[tuple[int, str]]:
+        """(seq, commit) of every stored row of an epoch, in order: fork-point candidates."""
+        lo, hi = epoch << 32, (epoch + 1) << 32
+        rows = self.db.execute(
+            "SELECT seq, commit_id FROM messages WHERE archive_id = ? AND seq >= ? AND seq < ?"
+            " AND commit_id IS NOT NULL UNION SELECT seq, commit_id FROM failures"
+            " WHERE archive_id = ? AND seq >= ? AND seq < ? AND commit_id IS NOT NULL ORDER BY seq",
+            (archive_id, lo, hi, archive_id, lo, hi),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    # --- reading ----------------------------------------------------------------------
+
+    def messages(
+        self,
+        archive_id: int,
+        *,
+        seq_range: tuple[int, int] | None = None,
+        date_range: tuple[datetime, datetime] | None = None,
+        kinds: Iterable[Kind] | None = None,
+        canonical_only: bool = True,
+    ) -> list[StoredMessage]:
+        """Messages in archive order. ``seq_range`` is (after, through]; dates [since, until)."""
+        where = ["m.archive_id = ?"]
+        args: list[object] = [archive_id]
+        if seq_range is not None:
+            where.append("m.seq > ? AND m.seq <= ?")
+            args += list(seq_range)
+        if date_range is not None:
+            where.append("m.date >= ? AND m.date < ?")
+            args += [int(date_range[0].timestamp()), int(date_range[1].timestamp())]
+        if kinds is not None:
+            ks = [k.value for k in kinds]
+            where.append(f"m.kind IN ({', '.join('?' * len(ks))})")
+            args += ks
+        where.append(CANONICAL if canonical_only else "m.deleted_seq IS NULL")
+        sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY m.seq"
+        return [_message_of(r) for r in self.db.execute(sql, args)]
+
+    def by_msgids(self, archive_id: int, ids: Iterable[str]) -> list[StoredMessage]:
+        """Canonical messages whose original Message-ID is one of ``ids`` (any date)."""
+        ids = list(dict.fromkeys(ids))
+        out: list[StoredMessage] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            sql = f"{_SELECT} WHERE m.archive_id = ? AND m.orig_msgid IN ({', '.join('?' * len(chunk))}) AND {CANONICAL}"
+            out += [_message_of(r) for r in self.db.execute(sql, [archive_id, *chunk])]
+        return sorted(out, key=lambda s: s.prov.seq)
+
+    def replies_to(self, archive_id: int, ids: Iterable[str]) -> list[StoredMessage]:
+        """Canonical messages whose In-Reply-To is one of ``ids``."""
+        ids = list(dict.fromkeys(ids))
+        out: list[StoredMessage] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            sql = f"{_SELECT} WHERE m.archive_id = ? AND m.in_reply_to IN ({', '.join('?' * len(chunk))}) AND {CANONICAL}"
+            out += [_message_of(r) for r in self.db.execute(sql, [archive_id, *chunk])]
+        return sorted(out, key=lambda s: s.prov.seq)
+
+    def list_ids(self, archive_id: int) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            "SELECT list_id, COUNT(*) c FROM messages WHERE archive_id = ? AND list_id != ''"
+            " GROUP BY list_id ORDER BY c DESC, list_id LIMIT 5",
+            (archive_id,),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def failures(self, archive_id: int | None = None) -> list[ParseFailure]:
+        sql = "SELECT seq, epoch, commit_id, blob, path, offset, msgid, reason FROM failures"
+        rows = self.db.execute(sql + (" WHERE archive_id = ?" if archive_id else "") + " ORDER BY seq",
+                               (archive_id,) if archive_id else ())  # fmt: skip
+        return [
+            ParseFailure(Provenance("", r[0], r[1], r[2], r[3], r[4], r[5]), r[7], r[6]) for r in rows
+        ]
+
+    def counts(self, archive_id: int) -> dict[str, int]:
+        one = self.db.execute
+        return {
+            "messages": one("SELECT COUNT(*) FROM messages WHERE archive_id = ?", (archive_id,)).fetchone()[0],
+            "deleted": one(
+                "SELECT COUNT(*) FROM messages WHERE archive_id = ? AND deleted_seq IS NOT NULL", (archive_id,)
+            ).fetchone()[0],
+            "failures": one("SELECT COUNT(*) FROM failures WHERE archive_id = ?", (archive_id,)).fetchone()[0],
+        }
+
+    def report_cursor(self, archive_id: int, name: str) -> int | None:
+        row = self.db.execute(
+            "SELECT seq FROM report_cursors WHERE archive_id = ? AND name = ?", (archive_id, name)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def set_report_cursor(self, archive_id: int, name: str, seq: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO report_cursors (archive_id, name, seq) VALUES (?, ?, ?)",
+                (archive_id, name, seq),
+            )
+
+    def max_seq(self, archive_id: int) -> int:
+        row = self.db.execute(
+            "SELECT MAX(s) FROM (SELECT MAX(seq) s FROM messages WHERE archive_id = ?"
+            " UNION ALL SELECT MAX(seq) FROM failures WHERE archive_id = ?)",
+            (archive_id, archive_id),
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else -1

@@ -1,0 +1,101 @@
+"""Numbered schema migrations, tracked with ``PRAGMA user_version``.
+
+Append a new entry to MIGRATIONS for every change; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: archives, per-epoch cursors, messages, failures, report cursors
+    """
+    CREATE TABLE archives (
+        id        INTEGER PRIMARY KEY,
+        location  TEXT NOT NULL UNIQUE,   -- resolved path or URL
+        name      TEXT NOT NULL,          -- inbox name ("kvmarm")
+        kind      TEXT NOT NULL           -- "public-inbox-v2", "public-inbox-v1", "mbox", "maildir"
+    );
+    -- The last commit indexed per epoch, written in the same transaction as its rows.
+    CREATE TABLE cursors (
+        archive_id  INTEGER NOT NULL REFERENCES archives(id),
+        epoch       INTEGER NOT NULL,
+        ordinal     INTEGER NOT NULL,     -- ordinal of last_commit (0 = root)
+        last_commit TEXT NOT NULL,
+        PRIMARY KEY (archive_id, epoch)
+    ) WITHOUT ROWID;
+    CREATE TABLE messages (
+        id            INTEGER PRIMARY KEY,
+        archive_id    INTEGER NOT NULL REFERENCES archives(id),
+        seq           INTEGER NOT NULL,   -- archive order (epoch << 32 | ordinal)
+        epoch         INTEGER,
+        commit_id     TEXT,
+        blob          TEXT,
+        path          TEXT,
+        offset        INTEGER,
+        msgid         TEXT NOT NULL,      -- last Message-ID header: unique in a public-inbox
+        orig_msgid    TEXT NOT NULL,      -- first Message-ID header: what replies refer to
+        msgids        TEXT NOT NULL,      -- all, space separated
+        in_reply_to   TEXT,
+        refs          TEXT NOT NULL,      -- space separated
+        date          INTEGER NOT NULL,   -- unix time (UTC)
+        tz_offset     INTEGER NOT NULL,   -- seconds east of UTC as written
+        date_ok       INTEGER NOT NULL,
+        sender_name   TEXT NOT NULL,
+        sender_email  TEXT NOT NULL,
+        author_name   TEXT NOT NULL,
+        author_email  TEXT NOT NULL,
+        subject       TEXT NOT NULL,
+        reply_prefix  TEXT NOT NULL,
+        tags          TEXT NOT NULL,      -- JSON list
+        title         TEXT NOT NULL,
+        flags         INTEGER NOT NULL,   -- 1 patch, 2 rfc, 4 resend, 8 pull
+        version       INTEGER NOT NULL,
+        version_text  TEXT NOT NULL,
+        counter       INTEGER,
+        total         INTEGER,
+        project       TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        commit_message TEXT NOT NULL,
+        has_separator INTEGER NOT NULL,
+        notes         TEXT NOT NULL,
+        diffstat      TEXT NOT NULL,
+        files         TEXT NOT NULL,      -- JSON list
+        insertions    INTEGER NOT NULL,
+        deletions     INTEGER NOT NULL,
+        has_diff      INTEGER NOT NULL,
+        trailers      TEXT NOT NULL,      -- JSON list of [key, value]
+        to_addrs      TEXT NOT NULL,
+        cc_addrs      TEXT NOT NULL,
+        list_id       TEXT NOT NULL,
+        body_problem  TEXT NOT NULL,
+        patch_id      TEXT NOT NULL,
+        deleted_seq   INTEGER,            -- seq of the `d` commit that removed it; NULL = live
+        UNIQUE (archive_id, seq)
+    );
+    CREATE INDEX messages_by_date ON messages(archive_id, date);
+    CREATE INDEX messages_by_orig ON messages(archive_id, orig_msgid, seq);
+    CREATE INDEX messages_by_parent ON messages(archive_id, in_reply_to);
+    CREATE INDEX messages_by_blob ON messages(archive_id, blob);
+    CREATE INDEX messages_by_commit ON messages(commit_id);
+    -- A message that could not be parsed: recorded with the reason, never skipped silently.
+    CREATE TABLE failures (
+        id          INTEGER PRIMARY KEY,
+        archive_id  INTEGER NOT NULL REFERENCES archives(id),
+        seq         INTEGER NOT NULL,
+        epoch       INTEGER,
+        commit_id   TEXT,
+        blob        TEXT,
+        path        TEXT,
+        offset      INTEGER,
+        msgid       TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        UNIQUE (archive_id, seq)
+    );
+    -- Where the previous `report --since-last` of an archive stopped.
+    CREATE TABLE report_cursors (
+        archive_id  INTEGER NOT NULL REFERENCES archives(id),
+        name        TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        PRIMARY KEY (archive_id, name)
+    ) WITHOUT ROWID;
+    """,
+]
