@@ -75,8 +75,9 @@ def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
         msgid = ids[-1]
     else:
         # Deterministic stand-in so that the message is still stored and findable.
+        # msgids stays empty: it lists the headers as written (Message.original_msgid
+        # falls back to msgid).
         msgid = f"<{hashlib.sha1(raw).hexdigest()}@patchdigest.invalid>"
-        ids = [msgid]
     in_reply_to = first_msgid(headers.get("In-Reply-To"))
     references = tuple(msgids(headers.get_all("References")))
     if in_reply_to is None and references:
