@@ -11,7 +11,7 @@ import email.policy
 import re
 import subprocess
 from collections import Counter
-from email.utils import parseaddr, parsedate_to_datetime
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest

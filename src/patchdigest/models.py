@@ -71,7 +71,7 @@ class Person:
         return self.name or f"<{self.email}>"
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     PATCH = "patch"  # carries a diff (inline or as a text attachment)
     COVER = "cover"  # counter 0/N, or a tagged series root without a diff
     PULL = "pull"  # "The following changes since commit ..." / [GIT PULL]
