@@ -1,0 +1,69 @@
+"""The command line through click's runner: help everywhere, the demo, one-line errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from patchdigest.cli import cli
+from tests.conftest import MAIL_DIR
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    assert cli.commands, "no commands registered"
+    for name, command in sorted(cli.commands.items()):
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert result.stdout.startswith(f"Usage: cli {name}") or result.stdout.startswith("Usage:"), name
+        assert command.help and command.help.strip(), f"{name} has no help text"
+
+
+def test_demo_builds_the_sample_and_prints_a_digest(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--mails", str(MAIL_DIR), "--workdir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("From the beginning to now\nKVM mailing list update from the beginning to now\n")
+    assert "===== Patch Commit Messages ====" in out
+    assert re.search(r"^New:  \S", out, re.M)
+    # The corpus' garbage mail is named on stderr, not silently dropped.
+    assert "cannot parse" in result.stderr
+    assert (tmp_path / "sample" / "git" / "0.git").is_dir()
+    # A second run reuses the archive and the index, and prints the same bytes.
+    again = CliRunner().invoke(cli, ["demo", "--mails", str(MAIL_DIR), "--workdir", str(tmp_path)])
+    assert again.stdout == out
+
+
+def test_report_on_a_missing_commit_is_one_line(sample_inbox: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["report", str(sample_inbox), "--db", str(tmp_path / "i.sqlite"), "--range", "abcdef12..abcdef34"]
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("patchdigest: error: ")
+    assert "abcdef12" in lines[-1]
+
+
+def test_report_rejects_two_windows(sample_inbox: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["report", str(sample_inbox), "--db", str(tmp_path / "i.sqlite"), "--day", "2021-03-10", "--week", "2021-W10"]
+    )
+    assert result.exit_code == 2
+    assert "choose one of" in result.output
+
+
+@pytest.mark.parametrize("bad", ["2021-13-40", "yesterday"])
+def test_bad_dates_are_clear_errors(sample_inbox: Path, tmp_path: Path, bad: str) -> None:
+    result = CliRunner().invoke(cli, ["report", str(sample_inbox), "--db", str(tmp_path / "i.sqlite"), "--since", bad])
+    assert result.exit_code == 2
+    assert f"not a date: {bad!r}" in result.stderr
+
+
+def test_text_report_strips_terminal_controls(sample_inbox: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", str(sample_inbox), "--db", str(tmp_path / "i.sqlite")])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", result.stdout)
