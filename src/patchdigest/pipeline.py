@@ -10,12 +10,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analyze import Digest, build_digest
+from .analyze import Digest, build_digest, count_replies
+from .analyze import all_headers as headers_of_raw
 from .analyze.series import COUNTED
 from .errors import ParseError
 from .models import IndexSummary, Message, ParseFailure, Provenance, RawMessage
 from .parse import parse_message
 from .sources import Archive, open_archive
+from .sources.blobs import read_heads
 from .sources.gitepoch import GitEpoch
 from .sources.mailbox import Mailbox
 from .sources.publicinbox import PublicInbox
@@ -219,18 +221,31 @@ def make_digest(
     title: str | None = None,
     top: int = 15,
     base_url: str = "",
+    all_headers: bool = False,
 ) -> Digest:
-    """Digest of what the index holds for a selection (index first with index_archive)."""
+    """Digest of what the index holds for a selection (index first with index_archive).
+
+    Reply counts come from the whole index (replies often arrive after the window);
+    ``all_headers`` re-reads each email's header block from the archive.
+    """
     messages = store.messages(
         indexed.archive_id,
         seq_range=selection.seq_range,
         date_range=selection.date_range,
         kinds=COUNTED,
     )
-    return build_digest(
+    digest = build_digest(
         messages,
         title=title or default_title(store, indexed),
         window=selection.window,
         top=top,
         base_url=base_url,
     )
+    digest = digest.with_replies(
+        count_replies(digest.series, lambda ids: store.reply_edges(indexed.archive_id, ids))
+    )
+    if all_headers:
+        heads = read_heads(indexed.archive, (sm.prov for sm in digest.emails))
+        found = {sm.message.original_msgid: heads.get(sm.prov.seq) for sm in digest.emails}
+        digest = digest.with_headers({mid: headers_of_raw(head) for mid, head in found.items() if head})
+    return digest

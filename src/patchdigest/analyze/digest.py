@@ -1,15 +1,24 @@
-"""The format-independent digest view model: every renderer reads only this."""
+"""The format-independent digest view model: every renderer reads only this.
+
+Everything a renderer shows is decided here (series, counts, links, header lines,
+replies); renderers only escape and lay it out.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from urllib.parse import quote
 
-from ..models import Person
+from ..models import Kind, Person
 from ..store import StoredMessage
+from .headers import Header, curated_headers
 from .series import COUNTED, Series, assemble
+
+# public-inbox's mid_escape(): what may stay unescaped in a /list/<Message-ID>/ URL.
+_MSGID_SAFE = "-._~!$&'()*+,;=:@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +29,7 @@ class Window:
     end: str
     kind: str  # "range", "dates", "all"
     since: datetime | None = None
-    until: datetime | None = None
+    until: datetime | None = None  # exclusive
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,16 @@ class Digest:
     top_people: tuple[tuple[int, Person], ...]
     counted: int  # patch, cover and pull-request emails in the window
     base_url: str = ""  # "https://lore.kernel.org/kvm" -> links per message
+    patches: int = 0  # of ``counted``: patch emails
+    covers: int = 0  # cover letters
+    pulls: int = 0  # pull requests
+    authors: int = 0  # distinct authors of the counted emails
+    # Header lines per email (by original Message-ID) when they were read from the
+    # archive (--all-headers); the curated set from the index otherwise.
+    headers: Mapping[str, tuple[Header, ...]] = field(default_factory=dict)
+    all_headers: bool = False
+    # Replies descending from each series email, by original Message-ID (see analyze.replies).
+    replies: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def emails(self) -> tuple[StoredMessage, ...]:
@@ -39,9 +58,26 @@ class Digest:
         return tuple(m for s in self.series for m in s.messages)
 
     def link(self, sm: StoredMessage) -> str:
+        """``https://lore.kernel.org/kvm/<Message-ID>/``, or "" without a base URL."""
         if not self.base_url:
             return ""
-        return f"{self.base_url.rstrip('/')}/{sm.message.original_msgid.strip('<>')}/"
+        base = quote(self.base_url.strip().rstrip("/"), safe=":/?#@!$&'()*+,;=%~-._")
+        return f"{base}/{quote(sm.message.original_msgid.strip('<>'), safe=_MSGID_SAFE)}/"
+
+    def headers_of(self, sm: StoredMessage) -> tuple[Header, ...]:
+        return self.headers.get(sm.message.original_msgid) or curated_headers(sm.message)
+
+    def replies_to(self, sm: StoredMessage) -> int:
+        return self.replies.get(sm.message.original_msgid, 0)
+
+    def with_replies(self, replies: Mapping[str, int]) -> Digest:
+        """The digest with reply counts per email and per series (``analyze.count_replies``)."""
+        series = tuple(replace(s, replies=sum(replies.get(mid, 0) for mid in s.msgids)) for s in self.series)
+        return replace(self, series=series, replies=dict(replies))
+
+    def with_headers(self, headers: Mapping[str, tuple[Header, ...]]) -> Digest:
+        """The digest showing these header lines (all of a mail's headers, read from the archive)."""
+        return replace(self, headers=dict(headers), all_headers=True)
 
 
 def _people(messages: Sequence[StoredMessage]) -> dict[str, Person]:
@@ -71,6 +107,7 @@ def build_digest(
     people = _people(counted)
     by_person = Counter(m.message.author.email for m in counted)
     by_domain = Counter(m.message.author.domain or "(none)" for m in counted)
+    kinds = Counter(m.message.kind for m in counted)
     # Most first; ties alphabetically, so the same range always reads the same.
     top_domains = sorted(((n, d) for d, n in by_domain.items()), key=lambda t: (-t[0], t[1]))[:top]
     top_people = sorted(
@@ -84,4 +121,8 @@ def build_digest(
         top_people=tuple(top_people),
         counted=len(counted),
         base_url=base_url,
+        patches=kinds[Kind.PATCH],
+        covers=kinds[Kind.COVER],
+        pulls=kinds[Kind.PULL],
+        authors=len(by_person),
     )

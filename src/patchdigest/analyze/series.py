@@ -1,22 +1,36 @@
 """Series assembly: which patch emails belong together.
 
-Rules, in order:
+Rules, in order (b4's view of a thread is the reference: within a thread, one series
+per revision):
 
-1. Threading first: a patch replying (In-Reply-To, then References newest first) to a
-   cover letter or patch of the same version and compatible total joins its series.
-   "[PATCH v2 3/5]" sent in reply to v1's 3/5 is a *new* series (a revision of one patch).
-2. Unthreaded sends ("--no-thread"): a patch with no thread parent joins an open series
-   of the same author, version and total whose first mail is at most ``WINDOW`` older and
-   does not have that counter yet.
-3. Resends: a root whose author, version, total and title equal an earlier series' within
-   ``RESEND_WINDOW`` is merged into it; its mails are kept as ``resent`` copies (the
-   2021-03-10 "[PATCH 0/4] ... WXN" cover went out twice, one minute apart).
+1. Threading first. A mail whose In-Reply-To (then References, newest first) names a
+   counted mail of the same revision and a compatible total joins that mail's series,
+   unless its position (0 for a cover letter, n of n/N, 1 for an unnumbered patch) is
+   already taken there. Parents are placed before children whatever the arrival order,
+   so "[PATCH 2/4]" archived before its cover letter still joins it.
+   A revision the sender forgot is adopted from upthread, as b4 does:
+   "[PATCH 2/3]" replying to "[PATCH v2 0/3]" is v2 ("[PATCH 00/15]" with
+   "[PATCH v2 01/15]" children is one series too).
+2. A mail that cannot join its thread parent ("[PATCH v2 3/5]" sent in reply to v1's
+   3/5, "[PATCH] fix build" in reply to a series) starts a series of its own and keeps
+   the parent's Message-ID (``Series.in_reply_to``) for later revision linking; siblings
+   with the same parent series, sender, revision and total share it (a partial reroll of
+   two patches is one series).
+3. Unthreaded sends ("--no-thread", or a parent outside the window): a numbered patch
+   joins an open series of the same sender, revision and total that replies to the
+   same (absent) parent, or whose first mail is at most ``WINDOW`` away.
+4. A cover letter or pull request left with no patch absorbs the one series that
+   replies to it from the same sender: "[RFC PATCH v4 0/6]" whose patches say 1/5..5/5,
+   "[GIT PULL] KVM/arm updates" followed by its 56 patches.
+5. Resends: a root whose sender, revision, total, title and other tags equal an earlier
+   series' within ``RESEND_WINDOW`` is merged into it; its mails are kept as ``resent``
+   copies (the 2021-03-10 "[PATCH 0/4] ... WXN" cover went out twice, one minute apart).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..models import Kind, Person
@@ -50,6 +64,13 @@ class Series:
     files: int
     insertions: int
     deletions: int
+    # The Message-ID the root replies to when it is outside the series ("[PATCH v2 3/5]"
+    # sent in reply to v1's 3/5), and the key of the digest's series holding it, if any.
+    in_reply_to: str | None = None
+    in_reply_to_series: str | None = None
+    # Replies (not patches) anywhere in the index whose thread reaches one of the
+    # series' mails; filled in by ``Digest.with_replies`` (0 until then).
+    replies: int = 0
 
     @property
     def received(self) -> int:
@@ -83,65 +104,70 @@ class Series:
         return self.cover or self.patches[0]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Group:
-    root: StoredMessage
     members: list[StoredMessage] = field(default_factory=list)
     resent: list[StoredMessage] = field(default_factory=list)
+    positions: set[int] = field(default_factory=set)
 
     @property
-    def first(self) -> StoredMessage:
+    def root(self) -> StoredMessage:
         return self.members[0]
 
+    def add(self, sm: StoredMessage) -> None:
+        self.members.append(sm)
+        self.positions.add(_position(sm))
 
-def _compatible(child: StoredMessage, parent: StoredMessage) -> bool:
-    c, p = child.message.subject, parent.message.subject
-    if c.version != p.version:
+
+def _position(sm: StoredMessage) -> int:
+    msg = sm.message
+    if msg.kind is not Kind.PATCH:
+        return 0  # cover letter, pull request
+    return msg.subject.counter if msg.subject.counter is not None else 1
+
+
+def _vkey(sm: StoredMessage) -> str:
+    """Revision as compared: "V2" is "v2", but "v5.5" is not "v5"; absent is "v1"."""
+    return sm.message.subject.version_text.lower() or "v1"
+
+
+def _inferred(sm: StoredMessage) -> bool:
+    return not sm.message.subject.version_text
+
+
+def _sender(sm: StoredMessage) -> str:
+    return sm.message.sender.email
+
+
+def _one_send(a: StoredMessage, b: StoredMessage) -> bool:
+    """Same sender, same total, minutes apart: one git-send-email run, whatever the tags say."""
+    ta, tb = a.message.subject.total, b.message.subject.total
+    close = abs(a.message.date - b.message.date) <= WINDOW
+    return _sender(a) == _sender(b) and ta is not None and ta == tb and close
+
+
+def _same_revision(child: StoredMessage, parent: StoredMessage) -> bool:
+    if _vkey(child) == _vkey(parent):
+        return True
+    if not _one_send(child, parent):
         return False
+    p = parent.message.subject
+    if parent.message.kind is Kind.COVER:
+        # "[PATCH v2 2/3]" under "[PATCH 0/3]", or "[PATCH 2/3]" under "[PATCH v2 0/3]"
+        return _inferred(child) or _inferred(parent)
+    # b4: "alternatively, see if upthread is patch 1" (--chain-reply-to sends)
+    return _inferred(child) and p.counter is not None
+
+
+def _joins(child: StoredMessage, parent: StoredMessage, group: _Group) -> bool:
+    if child.message.kind is Kind.PULL or parent.message.kind is Kind.PULL:
+        return False
+    c, p = child.message.subject, parent.message.subject
     if c.total and p.total and c.total != p.total:
         return False
-    return child.message.kind is not Kind.PULL and parent.message.kind is not Kind.PULL
-
-
-def _signature(sm: StoredMessage) -> tuple[str, int, int, str]:
-    s = sm.message.subject
-    return (sm.message.author.email, s.version, s.total or 1, s.title.lower())
-
-
-def assemble(messages: Sequence[StoredMessage]) -> list[Series]:
-    """Group counted mails (patches, covers, pulls; any order) into series by first arrival."""
-    ordered = sorted((m for m in messages if m.message.kind in COUNTED), key=lambda s: s.prov.seq)
-    by_id = {m.message.original_msgid: m for m in ordered}
-    group_of: dict[str, _Group] = {}
-    groups: list[_Group] = []
-    open_by_sender: dict[tuple[str, int, int], list[_Group]] = {}
-
-    for sm in ordered:
-        msg = sm.message
-        parent = _thread_parent(sm, by_id)
-        group: _Group | None = None
-        if parent is not None and parent.message.original_msgid in group_of and _compatible(sm, parent):
-            group = group_of[parent.message.original_msgid]
-        elif parent is None and msg.kind is Kind.PATCH and msg.subject.counter:
-            key = (msg.author.email, msg.subject.version, msg.subject.total or 0)
-            for candidate in reversed(open_by_sender.get(key, [])):
-                taken = {m.message.subject.counter for m in candidate.members}
-                if msg.date - candidate.first.message.date <= WINDOW and msg.subject.counter not in taken:
-                    group = candidate
-                    break
-        if group is None:
-            group = _Group(sm)
-            groups.append(group)
-            if msg.subject.total:
-                key = (msg.author.email, msg.subject.version, msg.subject.total)
-                open_by_sender.setdefault(key, []).append(group)
-        group.members.append(sm)
-        group_of[msg.original_msgid] = group
-
-    merged = _merge_resends(groups)
-    series = [_build(g) for g in merged]
-    series.sort(key=lambda s: s.first_seq)
-    return series
+    if child.message.kind is Kind.PATCH and c.counter is None and (p.total or 0) > 1:
+        return False  # an unnumbered "[PATCH] fixup" in reply to a numbered series
+    return _position(child) not in group.positions and _same_revision(child, parent)
 
 
 def _thread_parent(sm: StoredMessage, by_id: dict[str, StoredMessage]) -> StoredMessage | None:
@@ -154,16 +180,145 @@ def _thread_parent(sm: StoredMessage, by_id: dict[str, StoredMessage]) -> Stored
     return None
 
 
+class _Assembler:
+    """Places every counted mail into a group, parents before children."""
+
+    def __init__(self, ordered: list[StoredMessage]) -> None:
+        self.by_id = {m.message.original_msgid: m for m in ordered}
+        self.groups: list[_Group] = []
+        self.group_of: dict[int, _Group] = {}  # by seq
+        self.parent_of: dict[int, StoredMessage | None] = {}
+        self.placing: set[int] = set()
+        # key -> candidate groups; keys name the parent (a group or an absent Message-ID)
+        self.siblings: dict[tuple[object, ...], list[_Group]] = {}
+        self.unthreaded: dict[tuple[str, str, int], list[_Group]] = {}
+
+    def place(self, sm: StoredMessage) -> _Group:
+        seq = sm.prov.seq
+        if seq in self.group_of:
+            return self.group_of[seq]
+        self.placing.add(seq)
+        parent = _thread_parent(sm, self.by_id)
+        if parent is not None and parent.prov.seq in self.placing:
+            parent = None  # a References loop: treat as unthreaded rather than recurse forever
+        self.parent_of[seq] = parent
+        parent_group = self.place(parent) if parent is not None else None
+        group = self._choose(sm, parent, parent_group)
+        self.placing.discard(seq)
+        group.add(sm)
+        self.group_of[seq] = group
+        return group
+
+    def _choose(self, sm: StoredMessage, parent: StoredMessage | None, parent_group: _Group | None) -> _Group:
+        msg = sm.message
+        if parent is not None and parent_group is not None:
+            if _joins(sm, parent, parent_group):
+                return parent_group
+            key: tuple[object, ...] = ("group", id(parent_group), _sender(sm), _vkey(sm), msg.subject.total or 0)
+            return self._candidate(sm, self.siblings.setdefault(key, []))
+        if msg.in_reply_to and msg.subject.counter is not None:
+            # The parent is absent (outside the window, or never archived): siblings that
+            # reply to the same absent mail belong together, however far apart they arrive.
+            key = ("absent", msg.in_reply_to, _sender(sm), _vkey(sm), msg.subject.total or 0)
+            found = self.siblings.get(key)
+            if found is not None:
+                return self._candidate(sm, found)
+            group = self._unthreaded(sm) or self._new(sm)
+            self.siblings[key] = [group]
+            return group
+        return self._unthreaded(sm) or self._new(sm)
+
+    def _candidate(self, sm: StoredMessage, candidates: list[_Group]) -> _Group:
+        for group in candidates:
+            if _position(sm) not in group.positions:
+                return group
+        group = self._new(sm)
+        candidates.append(group)
+        return group
+
+    def _unthreaded(self, sm: StoredMessage) -> _Group | None:
+        s = sm.message.subject
+        if sm.message.kind is Kind.PULL or s.counter is None or not s.total:
+            return None
+        for group in reversed(self.unthreaded.get((_sender(sm), _vkey(sm), s.total), [])):
+            close = abs(sm.message.date - group.root.message.date) <= WINDOW
+            if close and _position(sm) not in group.positions:
+                return group
+        return None
+
+    def _new(self, sm: StoredMessage) -> _Group:
+        group = _Group()
+        self.groups.append(group)
+        s = sm.message.subject
+        if s.total and sm.message.kind is not Kind.PULL:
+            self.unthreaded.setdefault((_sender(sm), _vkey(sm), s.total), []).append(group)
+        return group
+
+
+def assemble(messages: Sequence[StoredMessage]) -> list[Series]:
+    """Group counted mails (patches, covers, pulls; any order) into series by first arrival."""
+    ordered = sorted((m for m in messages if m.message.kind in COUNTED), key=lambda s: s.prov.seq)
+    assembler = _Assembler(ordered)
+    for sm in ordered:
+        assembler.place(sm)
+    groups = [g for g in assembler.groups if g.members]
+    groups = _merge_lone_covers(groups, assembler.parent_of)
+    groups = _merge_resends(groups)
+    series = [_build(g) for g in groups]
+    series.sort(key=lambda s: s.first_seq)
+    return _link_parents(series)
+
+
+def _merge_lone_covers(groups: list[_Group], parent_of: dict[int, StoredMessage | None]) -> list[_Group]:
+    lone = {g.root.prov.seq: g for g in groups if len(g.members) == 1 and _position(g.root) == 0}
+    children: dict[int, list[_Group]] = {}
+    for g in groups:
+        parent = parent_of.get(g.root.prov.seq)
+        if parent is None or parent.prov.seq not in lone or g.root.message.kind is not Kind.PATCH:
+            continue
+        same_revision = _vkey(parent) == _vkey(g.root) or parent.message.kind is Kind.PULL
+        if _sender(parent) == _sender(g.root) and (same_revision or _one_send(parent, g.root)):
+            children.setdefault(parent.prov.seq, []).append(g)
+    absorbed: set[int] = set()
+    for seq, kids in children.items():
+        if len(kids) != 1:
+            continue  # two series answer one cover letter: which one it announces is a guess
+        cover_group, kid = lone[seq], kids[0]
+        for m in kid.members:
+            cover_group.add(m)
+        cover_group.resent.extend(kid.resent)
+        absorbed.add(id(kid))
+    return [g for g in groups if id(g) not in absorbed]
+
+
+# Tag words that a resend may add or that differ between copies of one send.
+_RESEND_NOISE = {"patch", "resend", "repost"}
+_Signature = tuple[str, str, int, str, tuple[str, ...]]
+
+
+def _signature(sm: StoredMessage) -> _Signature:
+    """What a resend keeps: sender, revision, total, title and the other tags.
+
+    "[PATCH][stable-5.4] X" and "[PATCH][stable-5.10] X" are two backports, not a resend;
+    "[PATCH RESEND v4 1/2] X" is "[PATCH v4 1/2] X" again.
+    """
+    s = sm.message.subject
+    other_tags = tuple(
+        sorted(t.lower() for t in s.tags if t.lower() not in _RESEND_NOISE and t != s.version_text and "/" not in t)
+    )
+    return (_sender(sm), _vkey(sm), s.total or 1, s.title.lower(), other_tags)
+
+
 def _merge_resends(groups: list[_Group]) -> list[_Group]:
     kept: list[_Group] = []
-    by_sig: dict[tuple[str, int, int, str], _Group] = {}
+    by_sig: dict[_Signature, _Group] = {}
     for g in groups:
         sig = _signature(g.root)
         earlier = by_sig.get(sig)
         if (
             earlier is not None
             and g.root.message.kind is not Kind.PULL
-            and g.root.message.date - earlier.root.message.date <= RESEND_WINDOW
+            and abs(g.root.message.date - earlier.root.message.date) <= RESEND_WINDOW
         ):
             _absorb(earlier, g)
             continue
@@ -179,56 +334,63 @@ def _absorb(into: _Group, other: _Group) -> None:
     with the complete send's mails as members and the lone cover as a resent copy.
     """
     if len(other.members) > len(into.members):
-        into.root, other.root = other.root, into.root
         into.members, other.members = other.members, into.members
-    have = {_position(m) for m in into.members}
+        into.positions, other.positions = other.positions, into.positions
     for m in other.members:
-        pos = _position(m)
-        if pos in have:
+        if _position(m) in into.positions:
             into.resent.append(m)
         else:
-            into.members.append(m)
-            have.add(pos)
+            into.add(m)
     into.resent.extend(other.resent)
 
 
-def _position(sm: StoredMessage) -> int:
-    msg = sm.message
-    if msg.kind is Kind.COVER:
-        return 0
-    return msg.subject.counter if msg.subject.counter is not None else 1
-
-
 def _build(g: _Group) -> Series:
-    covers = [m for m in g.members if m.message.kind is Kind.COVER or m.message.kind is Kind.PULL]
-    patches = [m for m in g.members if m not in covers]
-    cover = covers[0] if covers else None
-    resent = list(g.resent) + covers[1:]
+    heads = [m for m in g.members if _position(m) == 0]
+    patches = [m for m in g.members if _position(m) != 0]
+    cover = min(heads, key=lambda m: m.prov.seq) if heads else None
+    resent = list(g.resent) + [m for m in heads if m is not cover]
     patches.sort(key=lambda m: (m.message.subject.counter or 0, m.prov.seq))
     root = cover or patches[0]
     s = root.message.subject
-    total = max([m.message.subject.total or 0 for m in g.members] + [len(patches) if not cover else 0, 1])
+    explicit = next((m.message.subject for m in [root, *patches] if m.message.subject.version_text), s)
+    # The patches' N wins over the cover's: "[RFC PATCH v4 0/6]" announced 1/5..5/5 (b4 agrees).
+    patch_totals = [p.message.subject.total for p in patches if p.message.subject.total]
+    total = max(patch_totals) if patch_totals else (s.total or max(1, len(patches)))
     files: set[str] = set()
     for p in patches:
         files.update(p.message.stat.files)
+    everything = g.members + g.resent
+    member_ids = {m.message.original_msgid for m in everything}
+    in_reply_to = root.message.in_reply_to
     return Series(
         key=root.message.original_msgid,
         title=s.title,
         subject=s.full,
         author=root.message.author,
-        version=s.version,
-        version_text=s.version_text,
+        version=explicit.version,
+        version_text=explicit.version_text,
         is_rfc=s.is_rfc,
         is_resend=s.is_resend or bool(resent),
         is_pull=root.message.kind is Kind.PULL,
-        project=s.project,
+        project=s.project or next((p.message.subject.project for p in patches if p.message.subject.project), ""),
         total=total,
         cover=cover,
         patches=tuple(patches),
         resent=tuple(sorted(resent, key=lambda m: m.prov.seq)),
-        first_date=min(m.message.date for m in g.members + g.resent),
-        first_seq=min(m.prov.seq for m in g.members + g.resent),
+        first_date=min(m.message.date for m in everything),
+        first_seq=min(m.prov.seq for m in everything),
         files=len(files),
         insertions=sum(p.message.stat.insertions for p in patches),
         deletions=sum(p.message.stat.deletions for p in patches),
+        in_reply_to=in_reply_to if in_reply_to and in_reply_to not in member_ids else None,
     )
+
+
+def _link_parents(series: list[Series]) -> list[Series]:
+    """Fill ``in_reply_to_series``: the series of this digest that holds the parent mail."""
+    owner = {mid: s.key for s in series for mid in s.msgids}
+    out = []
+    for s in series:
+        parent_key = owner.get(s.in_reply_to) if s.in_reply_to else None
+        out.append(replace(s, in_reply_to_series=parent_key) if parent_key and parent_key != s.key else s)
+    return out

@@ -66,3 +66,4 @@ def main() -> None:
 
 # Commands register themselves on import.
 from . import commands as _commands  # noqa: E402,F401
+from . import remote as _remote  # noqa: E402,F401

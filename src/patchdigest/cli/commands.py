@@ -10,10 +10,11 @@ import click
 from .. import windows
 from ..models import IndexSummary
 from ..pipeline import IndexedArchive, index_archive, make_digest, register
-from ..render import FORMATS
+from ..render import FORMATS, PATCH_CHOICES
 from ..store import Store
 from . import cli, db_option, fail_cleanly, one_line, open_store
 from .progress import progress_for
+from .remote import config_option, report_source, window_start
 
 
 def _index(store: Store, indexed: IndexedArchive, *, quiet: bool = False) -> IndexSummary:
@@ -51,7 +52,7 @@ def index(archives: tuple[str, ...], db: str | None, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("archive", type=click.Path(exists=True))
+@click.argument("archive")
 @click.option("--range", "range_", metavar="A..B", help="Commits after A up to and including B.")
 @click.option("--since", metavar="DATE", help="Messages dated on or after DATE (YYYY-MM-DD or ISO time).")
 @click.option("--until", metavar="DATE", help="Messages dated up to DATE (a day is included whole).")
@@ -64,8 +65,18 @@ def index(archives: tuple[str, ...], db: str | None, quiet: bool) -> None:
     "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Output format."
 )
 @click.option("--base-url", default="", help="Archive URL for links, e.g. https://lore.kernel.org/kvm")
+@click.option(
+    "--patches",
+    type=click.Choice(PATCH_CHOICES),
+    default="all",
+    show_default=True,
+    help="Show every patch of a series, or only its first (one entry per series).",
+)
+@click.option("--all-headers", is_flag=True, help="Show every header of each email (read from the archive).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
 @click.option("--no-index", is_flag=True, help="Report from the index as it is; do not index first.")
+@click.option("--offline", is_flag=True, help="For a remote NAME: use its mirror as is; do not sync first.")
+@config_option
 @db_option
 @fail_cleanly
 def report(
@@ -80,14 +91,20 @@ def report(
     title: str | None,
     fmt: str,
     base_url: str,
+    patches: str,
+    all_headers: bool,
     output: str | None,
     no_index: bool,
+    offline: bool,
+    config_path: str | None,
     db: str | None,
 ) -> None:
     """Digest of the patch traffic in ARCHIVE for a commit range or a date window.
 
-    The archive is indexed first (only what is new), then the digest is rendered
-    from the index. Unparseable messages are named on stderr and recorded.
+    ARCHIVE is a path, or the NAME of a remote (see `patchdigest add`), which is synced
+    first unless --offline; its URL is then the default --base-url. The archive is
+    indexed first (only what is new), then the digest is rendered from the index.
+    Unparseable messages are named on stderr and recorded.
     """
     chosen = [o for o, v in (("--range", range_), ("--day", day), ("--week", week)) if v]
     if since or until:
@@ -95,6 +112,9 @@ def report(
     if len(chosen) > 1:
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
     zone = windows.zone(tz)
+    since_hint = window_start(since, day, week, tz)
+    archive, remote_base_url = report_source(archive, config_path, offline=offline, since=since_hint)
+    base_url = base_url or remote_base_url
     with open_store(db) as store:
         indexed = register(store, archive)
         if not no_index:
@@ -109,8 +129,10 @@ def report(
             selection = windows.dates(since, until, zone)
         else:
             selection = windows.everything()
-        digest = make_digest(store, indexed, selection, title=title, top=top, base_url=base_url)
-    text = FORMATS[fmt](digest, top=top)
+        digest = make_digest(
+            store, indexed, selection, title=title, top=top, base_url=base_url, all_headers=all_headers
+        )
+    text = FORMATS[fmt](digest, top=top, patches=patches)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:

@@ -76,7 +76,7 @@ def _transfer_decode(data: bytes, cte: str) -> tuple[bytes, str]:
 
 
 def _looks_like_diff(text: str) -> bool:
-    return _DIFF_START.search(text) is not None
+    return diff_start(text) != -1
 
 
 def _part_text(part: EmailMessage) -> tuple[str, str]:
@@ -124,17 +124,32 @@ def decode_body(headers: Headers, raw_body: bytes, raw: bytes) -> DecodedBody:
 
 # Only what git-format-patch/--in-body-headers put there: "From:", "Date:", "Subject:".
 _INBODY = re.compile(r"^(From|Date|Subject|Reply-To|Message-I[Dd]|Cc|To)\s*:\s*(.*)$", re.I)
-_DIFF_START = re.compile(r"^(?:diff --git |diff -[a-zA-Z]+ |Index: \S|--- \S.*\n\+\+\+ \S)", re.M)
-_SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
+
+# Line-anchored patterns are written "\n<line>" and run over "\n" + text, rather than
+# "^<line>" with re.M: a pattern that starts with a literal lets the regex engine skip
+# to the next newline instead of trying the whole pattern at every character, which
+# matters on 200 MB of bodies (measured: 3-5x faster scans). "(?=\n|\Z)" is re.M's "$".
+_DIFF_START = re.compile(r"\n(?:diff --git |diff -[a-zA-Z]+ |Index: \S|--- \S.*\n\+\+\+ \S)")
+_SEPARATOR = re.compile(r"\n---[ \t]*(?=\n|\Z)")
 _SIGNATURE = re.compile(r"^-- ?$", re.M)
-_DIFFSTAT_LINE = re.compile(r"^ .+\|\s+(\d+ ?[+-]*|Bin .*)\s*$")
+# Used with .match(text, pos, endpos) on one line: no "^", which would only match at 0.
+_DIFFSTAT_LINE = re.compile(r" .+\|\s+(\d+ ?[+-]*|Bin .*)\s*$")
 _DIFFSTAT_SUMMARY = re.compile(r"^ \d+ files? changed(, \d+ insertions?\(\+\))?(, \d+ deletions?\(-\))?\s*$")
-_DIFF_FILE = re.compile(r"^diff --git (?:\"?a/(.+?)\"? \"?b/(.+?)\"?)$|^\+\+\+ (?:b/)?(\S+)", re.M)
-_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@", re.M)
+_SUMMARY_LINE = re.compile(
+    r"\n \d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?[^\S\n]*(?=\n|\Z)"
+)
+_DIFF_FILE = re.compile(r'\n(?:diff --git (?:"?a/(.+?)"? "?b/(.+?)"?)(?=\n|\Z)|\+\+\+ (?:b/)?(\S+))')
+_HUNK = re.compile(r"\n@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@[^\n]*")
+# The lines a hunk can hold: context (" " or, after a mailer stripped it, empty), "+",
+# "-" and "\ No newline at end of file".
+_HUNK_RUN = re.compile(r"(?:\n(?:[ +\-\\][^\n]*|(?=\n|\Z)))*")
+_GIT_HEADER = re.compile(r"\n(diff --git [^\n]*)")
+# Changed lines for the patch id; "+++ b/x" and "--- a/x" name files, they change nothing.
+_CHANGED = re.compile(r"\n(?!\+\+\+ |--- )([+-][^\n]*)")
 _TRAILER = re.compile(
-    r"^([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-by|Fixes|Link|Closes|Cc|Change-Id|Message-ID|Based-on|Patchwork-Id)"
-    r"\s*:\s*(\S.*?)\s*$",
-    re.M | re.I,
+    r"\n([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-by|Fixes|Link|Closes|Cc|Change-Id|Message-ID|Based-on|Patchwork-Id)"
+    r"\s*:\s*(\S.*?)\s*(?=\n|\Z)",
+    re.I,
 )
 
 
@@ -165,9 +180,9 @@ def split_body(text: str, attached_diff: str = "") -> BodyParts:
                 inbody_from = parse_person(m.group(2))
             pos = len(lines_start) if nl == -1 else nl + 1
         text = lines_start[pos:]
-    dm = _DIFF_START.search(text)
-    if dm:
-        before, diff = text[: dm.start()], text[dm.start() :]
+    start = diff_start(text)
+    if start != -1:
+        before, diff = text[:start], text[start:]
     else:
         before, diff = text, ""
         sig = _last_signature(before)
@@ -175,9 +190,11 @@ def split_body(text: str, attached_diff: str = "") -> BodyParts:
             before = before[:sig]
     if attached_diff and not diff:
         diff = attached_diff
-    sep = _SEPARATOR.search(before)
-    if sep and (diff or _has_diffstat(before[sep.end() :])):
-        commit_message, notes = before[: sep.start()], before[sep.end() :].lstrip("\n")
+    sep = _SEPARATOR.search("\n" + before)
+    # Offsets in "\n" + before: the match starts at the "\n" ending the line before "---",
+    # which is the offset of the "---" line in ``before``; its end is one past.
+    if sep and (diff or _has_diffstat(before[sep.end() - 1 :])):
+        commit_message, notes = before[: sep.start()], before[sep.end() - 1 :].lstrip("\n")
     else:
         commit_message, notes = before, ""
         sep = None
@@ -191,14 +208,26 @@ def split_body(text: str, attached_diff: str = "") -> BodyParts:
     )
 
 
+def diff_start(text: str) -> int:
+    """Offset of the line where a diff starts in ``text``, or -1."""
+    m = _DIFF_START.search("\n" + text)
+    return m.start() if m else -1
+
+
 def _last_signature(text: str) -> int | None:
-    last = None
-    for m in _SIGNATURE.finditer(text):
-        last = m.start()
     # A signature is short; a "--" line early in a long mail is a separator of some kind.
-    if last is not None and text.count("\n", last) <= 15:
-        return last
-    return None
+    # So only the last 16 lines are searched: a "-- " line is one if at most 15 line
+    # breaks follow it (the last one found, as "-- " can appear in the signature itself).
+    tail = len(text)
+    for _ in range(16):
+        tail = text.rfind("\n", 0, tail)
+        if tail == -1:
+            break
+    start = tail + 1
+    last = None
+    for m in _SIGNATURE.finditer(text, start):
+        last = m.start()
+    return last
 
 
 def _has_diffstat(text: str) -> bool:
@@ -210,78 +239,110 @@ def extract_diffstat(text: str) -> str:
 
     Searched from the end, so the last stat (after a cover letter's shortlog) wins.
     """
-    lines = text.split("\n")
-    for end in range(len(lines) - 1, -1, -1):
-        if _DIFFSTAT_SUMMARY.match(lines[end]):
-            start = end
-            while start > 0 and _DIFFSTAT_LINE.match(lines[start - 1]):
-                start -= 1
-            # A long path is shortened with "..." and may wrap: keep contiguous stat lines only.
-            return "\n".join(lines[start : end + 1])
-    return ""
+    if " changed" not in text:  # most replies: no summary line to look for
+        return ""
+    last = None
+    for last in _SUMMARY_LINE.finditer("\n" + text):
+        pass
+    if last is None:
+        return ""
+    # In ``text``: the summary line is text[last.start() : last.end() - 1].
+    start, end = last.start(), last.end() - 1
+    # A long path is shortened with "..." and may wrap: keep contiguous stat lines only.
+    while start > 0:
+        prev = text.rfind("\n", 0, start - 1) + 1
+        if not _DIFFSTAT_LINE.match(text, prev, start - 1):
+            break
+        start = prev
+    return text[start:end]
+
+
+def diff_facts(diff: str) -> tuple[DiffStat, str]:
+    """``(diff_stat(diff), patch_id(diff))`` in one pass over the diff."""
+    if not diff:
+        return DiffStat(), ""
+    text = "\n" + diff
+    return _stat_of(text), _patch_id_of(text)
 
 
 def diff_stat(diff: str) -> DiffStat:
     """Files, insertions and deletions counted from the diff itself (hunk by hunk)."""
-    if not diff:
-        return DiffStat()
-    files: list[str] = []
-    for m in _DIFF_FILE.finditer(diff):
-        path = m.group(2) or m.group(3)
-        if path and path != "/dev/null" and path not in files:
-            files.append(path)
-    ins = dels = 0
-    lines = diff.split("\n")
-    i = 0
-    n = len(lines)
-    while i < n:
-        h = _HUNK.match(lines[i])
-        if not h:
-            i += 1
-            continue
-        old_left = int(h.group(1)) if h.group(1) is not None else 1
-        new_left = int(h.group(2)) if h.group(2) is not None else 1
-        i += 1
-        while i < n and (old_left > 0 or new_left > 0):
-            c = lines[i][:1]
-            if c == "+":
-                ins += 1
-                new_left -= 1
-            elif c == "-":
-                dels += 1
-                old_left -= 1
-            elif c == " " or lines[i] == "":
-                old_left -= 1
-                new_left -= 1
-            elif c != "\\":  # "\ No newline at end of file"
-                break
-            i += 1
-    return DiffStat(tuple(files), ins, dels)
+    return diff_facts(diff)[0]
 
 
 def patch_id(diff: str) -> str:
     """A stable id of a diff's content: changed lines without white space, per file.
 
     In the spirit of `git patch-id --stable`: line numbers and context do not matter,
-    so the same change rebased elsewhere keeps its id.
+    so the same change rebased elsewhere keeps its id. The SHA-1 runs over each
+    ``diff --git`` line as written and each changed line's sign and non-blank text.
     """
-    if not diff:
-        return ""
+    return diff_facts(diff)[1]
+
+
+def _stat_of(text: str) -> DiffStat:
+    files: list[str] = []
+    for m in _DIFF_FILE.finditer(text):
+        path = m.group(2) or m.group(3)
+        if path and path != "/dev/null" and path not in files:
+            files.append(path)
+    ins = dels = 0
+    for h in _HUNK.finditer(text):
+        old = int(h.group(1)) if h.group(1) is not None else 1
+        new = int(h.group(2)) if h.group(2) is not None else 1
+        run = _HUNK_RUN.match(text, h.end())
+        body = run.group() if run else ""
+        plus, minus = body.count("\n+"), body.count("\n-")
+        context = body.count("\n") - plus - minus - body.count("\n\\")
+        if plus + context == new and minus + context == old:
+            # The usual hunk: its lines are exactly what its header announced.
+            ins, dels = ins + plus, dels + minus
+        else:
+            # Lines past the hunk's end (the "-- " signature after the last hunk) or a
+            # hunk cut short: count line by line until the header's counts are used up.
+            i, d = _count_hunk(body.split("\n")[1:], old, new)
+            ins, dels = ins + i, dels + d
+    return DiffStat(tuple(files), ins, dels)
+
+
+def _count_hunk(lines: list[str], old_left: int, new_left: int) -> tuple[int, int]:
+    ins = dels = 0
+    for line in lines:
+        if old_left <= 0 and new_left <= 0:
+            break
+        c = line[:1]
+        if c == "+":
+            ins += 1
+            new_left -= 1
+        elif c == "-":
+            dels += 1
+            old_left -= 1
+        elif c == " " or line == "":
+            old_left -= 1
+            new_left -= 1
+        # "\\ No newline at end of file" changes nothing
+    return ins, dels
+
+
+def _patch_id_of(text: str) -> str:
     h = hashlib.sha1()
-    for line in diff.split("\n"):
-        if line.startswith(("diff --git ", "+++ ", "--- ")):
-            if line.startswith("diff --git "):
-                h.update(line.encode("utf-8", "replace"))
+    # [before the first header, header 1, its lines, header 2, ...]
+    for i, part in enumerate(_GIT_HEADER.split(text)):
+        if i % 2:
+            h.update(part.encode("utf-8", "replace"))
             continue
-        if line[:1] in ("+", "-"):
-            h.update(line[:1].encode() + "".join(line[1:].split()).encode("utf-8", "replace"))
+        changed = _CHANGED.findall(part)
+        if changed:
+            # Hashing the concatenation equals hashing line by line, so white space is
+            # dropped with one split and join over all of them rather than one per line.
+            h.update("".join("".join(changed).split()).encode("utf-8", "replace"))
     return h.hexdigest()
 
 
 def trailers_in(text: str, *, skip_quoted: bool = True) -> list[Trailer]:
     """Trailer lines ("Reviewed-by: Name <mail>"); quoted ("> ...") lines never count."""
     found: list[Trailer] = []
-    for m in _TRAILER.finditer(text):
+    for m in _TRAILER.finditer("\n" + text):
         key = _canonical_key(m.group(1))
         value = m.group(2)
         person = parse_person(value) if key.lower().endswith("-by") or key == "Cc" else None

@@ -1,9 +1,12 @@
 """Header block: split, unfold, decode; addresses, dates and message ids.
 
-This is on the ingest hot path, so the header block is scanned with one regex over the
-unfolded text rather than built into an ``email.message.Message`` (measured: the stdlib
-parser spends most of its time on Received/DKIM headers no digest reads). RFC 2047 words
-and address lists still go through the stdlib helpers.
+This is on the ingest hot path. ``read_headers`` picks out only the fields a digest
+reads with one regex over the block rather than building an ``email.message.Message``
+(measured on kvmarm: an archived header block averages 4.8 KB over 89 lines, mostly
+Received/DKIM/ARC that no digest reads; the stdlib parser spends its time there).
+``parse_header_block`` keeps every field for callers that show them all. Addresses take
+a regex fast path for the plain ``Name <addr>`` forms and fall back to the stdlib
+parser for anything else (comments, groups, quoting).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ..models import Person
 
 # "Subject: [PATCH v2 1/2] KVM: arm64: Reject VM creation when the default IPA\n size is unsupported"
 # RFC 5322 unfolding removes the line break only; the leading white space stays.
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_FOLD = re.compile(r"\n(?=[ \t])")
 _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:[ \t]*(.*)$", re.M)
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _WS = re.compile(r"\s+")
@@ -54,7 +57,8 @@ def split_message(raw: bytes) -> tuple[bytes, bytes]:
         if b":" not in raw[:first_nl].split(b" ", 2)[1]:
             raw = raw[first_nl + 1 :]
     lf = raw.find(b"\n\n")
-    crlf = raw.find(b"\r\n\r\n")
+    # Only a CRLF blank line before the LF one matters: don't scan the whole body for it.
+    crlf = raw.find(b"\r\n\r\n", 0, len(raw) if lf == -1 else lf + 3)
     if crlf != -1 and (lf == -1 or crlf < lf):
         return raw[:crlf], raw[crlf + 4 :]
     if lf == -1:
@@ -71,8 +75,35 @@ def decode_bytes(data: bytes) -> str:
 
 
 def parse_header_block(block: bytes) -> Headers:
-    text = _FOLD.sub("", decode_bytes(block)).replace("\r", "")
+    """Every field of a header block, unfolded and stripped, in order."""
+    # CRs go first: unfolding "\r\n " and "\n " then needs one literal-led regex, which
+    # scans an order of magnitude faster than "\r?\n".
+    text = _FOLD.sub("", decode_bytes(block).replace("\r", ""))
     return Headers([(m.group(1), m.group(2).strip()) for m in _FIELD.finditer(text)])
+
+
+# The fields parse_message reads. A field line is "\n<name>:" (the block gets a leading
+# "\n"); its folded continuation lines ("\n\t...", "\n ...") come along in group 2.
+# The lookahead on the first letter lets most of the 89 lines be skipped without trying
+# the alternation (measured: 35% faster than the bare alternation).
+READ_FIELDS = (
+    "from", "subject", "message-id", "date", "in-reply-to", "references", "to", "cc", "list-id",
+    "content-type", "content-transfer-encoding", "x-original-from", "reply-to",
+)  # fmt: skip
+_FIRST = "".join(sorted({c for name in READ_FIELDS for c in (name[0], name[0].upper())}))
+_READ = re.compile(
+    rf"\n(?=[{_FIRST}])({'|'.join(READ_FIELDS)})[ \t]*:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.I
+)
+
+
+def read_headers(block: bytes) -> Headers:
+    """The fields in READ_FIELDS of a header block (the hot path of parse_message).
+
+    Same values as ``parse_header_block`` gives for those fields: CRs dropped, unfolded
+    (the line break removed, its white space kept), stripped.
+    """
+    text = "\n" + decode_bytes(block).replace("\r", "")
+    return Headers([(name, value.replace("\n", "").strip()) for name, value in _READ.findall(text)])
 
 
 def decode_words(value: str) -> str:
@@ -96,12 +127,39 @@ def _person(name: str, addr: str) -> Person:
     return Person(name=name, email=clean_text(addr).lower())
 
 
+# The address forms nearly every mail uses, which the regexes below read exactly as
+# email.utils.parseaddr does (a property test holds them to it):
+#   Jane Roe <jane@example.org>    "Roe, Jane" <jane@example.org>    jane@example.org
+# Anything with a comment, a group, a backslash, a second address or a domain literal
+# falls back to parseaddr (it costs ~15 us a call: a third of the parse time of a mail).
+_ATOMS = r'[^()<>@,:;"\[\]\\\r\n]*'  # a phrase: atoms, dots and blanks
+_ADDR = r'[^()<>@,:;"\[\]\\\s]+@[^()<>@,:;"\[\]\\\s]+'
+_NAMED = re.compile(rf'[ \t]*(?:"([^"\\\r\n]*)"|({_ATOMS}))[ \t]*<({_ADDR})>[ \t]*')
+_BARE = re.compile(rf"[ \t]*({_ADDR})[ \t]*")
+_BLANKS = re.compile(r"[ \t]+")
+
+
+def split_address(value: str) -> tuple[str, str]:
+    """``(display name, address)`` exactly as ``email.utils.parseaddr`` returns them."""
+    m = _NAMED.fullmatch(value)
+    if m:
+        quoted, phrase, addr = m.groups()
+        if quoted is not None:
+            return quoted, addr
+        # parseaddr joins the atoms of a phrase with one space.
+        return " ".join(_BLANKS.split(phrase.strip(" \t"))) if phrase else "", addr
+    m = _BARE.fullmatch(value)
+    if m:
+        return "", m.group(1)
+    return parseaddr(value)
+
+
 def parse_person(value: str) -> Person:
     """``"=?UTF-8?Q?J=C3=B6rg?= R. <jr@example.com>"`` -> Person("Jörg R.", "jr@example.com")."""
     if not value:
         return Person("", "")
-    # parseaddr before decoding so that an encoded name holding "," or "<" stays whole.
-    name, addr = parseaddr(value)
+    # Split before decoding so that an encoded name holding "," or "<" stays whole.
+    name, addr = split_address(value)
     if not addr and not name:
         return _person(value, "")
     if not addr and "@" in name:

@@ -386,3 +386,32 @@ class Store:
             (archive_id, archive_id),
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else -1
+
+    def reply_edges(self, archive_id: int, ids: Iterable[str]) -> list[tuple[str, str, str]]:
+        """``(original Message-ID, In-Reply-To, kind)`` of the canonical messages whose
+        In-Reply-To is one of ``ids``: one step down a thread without loading bodies."""
+        ids = list(dict.fromkeys(ids))
+        out: list[tuple[str, str, str]] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            sql = (
+                "SELECT m.orig_msgid, m.in_reply_to, m.kind FROM messages m WHERE m.archive_id = ?"
+                f" AND m.in_reply_to IN ({', '.join('?' * len(chunk))}) AND {CANONICAL} ORDER BY m.seq"
+            )
+            out += [(r[0], r[1], r[2]) for r in self.db.execute(sql, [archive_id, *chunk])]
+        return out
+
+    def counted_by_people(self, archive_id: int, emails: Iterable[str]) -> list[StoredMessage]:
+        """Canonical patches and cover letters (any date) whose author or sender is one of
+        ``emails``, in archive order: the candidates for earlier and later revisions."""
+        emails = list(dict.fromkeys(e.lower() for e in emails))
+        out: dict[int, StoredMessage] = {}
+        for i in range(0, len(emails), 250):
+            chunk = emails[i : i + 250]
+            marks = ", ".join("?" * len(chunk))
+            sql = (
+                f"{_SELECT} WHERE m.archive_id = ? AND m.kind IN ('patch', 'cover')"
+                f" AND (m.author_email IN ({marks}) OR m.sender_email IN ({marks})) AND {CANONICAL}"
+            )
+            out.update((r["id"], _message_of(r)) for r in self.db.execute(sql, [archive_id, *chunk, *chunk]))
+        return sorted(out.values(), key=lambda s: s.prov.seq)
