@@ -23,15 +23,19 @@ from typing import Any
 from .analyze.annotate import SeriesReview, annotate_series
 from .analyze.people import BotRules, Mailmap, OrgMap, merge_bots, parse_bots, parse_mailmap, parse_orgmap
 from .analyze.series import COUNTED, Series, assemble
+from .analyze.stats import Stats, compute_stats
 from .errors import ConfigError, SourceError
 from .parse.body import patch_id
+from .pipeline import IndexedArchive, make_digest
 from .store import Store, StoredMessage
+from .windows import Selection
 
 __all__ = [
     "People",
     "annotate",
     "descendants",
     "load_people",
+    "make_stats",
     "people_from_config",
     "related_series",
     "tree_patch_ids",
@@ -157,10 +161,15 @@ def annotate(
     *,
     people: People | None = None,
     tree: Mapping[str, str] | None = None,
+    replies: Sequence[StoredMessage] | None = None,
 ) -> dict[str, SeriesReview]:
-    """Trailers, revision links and status of each series, by key (see analyze.annotate)."""
+    """Trailers, revision links and status of each series, by key (see analyze.annotate).
+
+    ``replies`` (from :func:`descendants`) when the caller has them already.
+    """
     people = people or People()
-    replies = descendants(store, archive_id, (mid for s in series for mid in s.msgids))
+    if replies is None:
+        replies = descendants(store, archive_id, (mid for s in series for mid in s.msgids))
     related = related_series(store, archive_id, series)
     mine = {mid for s in series for mid in s.msgids}
     # A related series that shares a mail with one of ours is the same work assembled from
@@ -168,6 +177,37 @@ def annotate(
     related = [r for r in related if not mine.intersection(r.msgids)]
     return annotate_series(
         series, replies, related=related, mailmap=people.mailmap or None, bots=people.bots or None, tree=tree
+    )
+
+
+def make_stats(
+    store: Store,
+    indexed: IndexedArchive,
+    selection: Selection,
+    *,
+    people: People | None = None,
+    include_bots: bool = False,
+    top: int = 15,
+    title: str | None = None,
+) -> Stats:
+    """Stats of a window, from the same digest ``report`` renders (see analyze.stats)."""
+    people = people or People()
+    bots = None if include_bots else (people.bots or None)
+    digest = make_digest(store, indexed, selection, title=title, top=top)
+    replies = descendants(store, indexed.archive_id, (mid for s in digest.series for mid in s.msgids))
+    kept = People(people.mailmap, people.orgmap, bots or BotRules())
+    reviews = annotate(store, indexed.archive_id, digest.series, people=kept, replies=replies)
+    return compute_stats(
+        digest.emails,
+        digest.series,
+        reviews,
+        replies,
+        title=digest.title,
+        window=digest.window,
+        mailmap=people.mailmap or None,
+        orgmap=people.orgmap or None,
+        bots=bots,
+        top=top,
     )
 
 
@@ -181,7 +221,8 @@ def tree_patch_ids(repo: Path, *, rev: str = "HEAD", limit: int = 2000) -> dict[
     space, per file), computed over ``git log -p`` output, so that it compares with the
     ids stored for each patch email. It is not ``git patch-id``: the two sides must hash
     the same way, and the index already holds ours. Older commits win on a clash (the
-    first time a change went in).
+    first time a change went in). Each commit has two ids: with and without a trailing
+    signature line (see below).
     """
     cmd = ["git", "-C", str(repo), "log", "--no-merges", "--no-color", "--no-ext-diff", "-p",
            f"-n{limit}", "--format=%x00%H", rev, "--"]  # fmt: skip
@@ -192,8 +233,11 @@ def tree_patch_ids(repo: Path, *, rev: str = "HEAD", limit: int = 2000) -> dict[
     assert proc.stdout is not None
     ids: dict[str, str] = {}
     for commit, diff in _commits(proc.stdout):
-        pid = patch_id(diff)
-        if pid:
+        if not diff:
+            continue
+        # A mail's diff runs to the end of its body, so its id also hashes the "-- " line
+        # of git format-patch's signature ("-- \n2.29.2"): both forms name the commit.
+        for pid in (patch_id(diff), patch_id(diff + "\n-- \n")):
             ids[pid] = commit  # log runs newest first: the oldest commit is written last
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.wait() != 0:

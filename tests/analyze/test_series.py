@@ -225,3 +225,23 @@ def test_every_counted_mail_is_in_exactly_one_series() -> None:
     seen = [m.prov.seq for s in series for m in s.messages]
     counted = [m.prov.seq for m in mails if m.message.kind is not Kind.REPLY]
     assert sorted(seen) == sorted(counted)
+
+
+def test_numbered_pull_series_is_one_series() -> None:
+    # "[PULL kvm-unit-tests 00/39]" then 01/39..: each numbered pull carries one patch.
+    mails = series_of(3, "arm/arm64: The old and new", tag="PULL kvm-unit-tests")
+    assert {m.message.kind for m in mails} == {Kind.PULL}
+    [s] = assemble(mails)
+    assert s.is_pull and s.cover is mails[0] and (s.received, s.total) == (3, 3)
+    assert s.project == "kvm-unit-tests"
+
+
+def test_a_long_chain_arriving_backwards_does_not_recurse() -> None:
+    # --chain-reply-to: n/N replies to (n-1)/N; archived newest first, 3000 deep.
+    n = 3000
+    mails = [
+        mail(n - i, f"[PATCH {i}/{n}] KVM: part {i}", msgid=f"<c{i}@x>", irt=f"<c{i - 1}@x>" if i > 1 else None)
+        for i in range(1, n + 1)
+    ]
+    [s] = assemble(mails)
+    assert s.received == n and s.patches[0].message.msgid == "<c1@x>"

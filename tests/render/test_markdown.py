@@ -12,6 +12,7 @@ from markdown_it.token import Token
 
 from analyze.factory import mail, series_of  # tests/ is on sys.path (rootdir of the test packages)
 from patchdigest.analyze import Window, build_digest
+from patchdigest.models import Kind
 from patchdigest.render import render_markdown
 from patchdigest.render._blocks import header_lines, number_ranges, split_addresses
 from patchdigest.render._env import one_line, strip_controls
@@ -192,3 +193,11 @@ def test_patches_first_shows_one_patch_block_per_series() -> None:
     assert subjects == ["Subject: [PATCH 0/3] A", "Subject: [PATCH 1/3] A: part 1", "Subject: [PATCH 1/2] B: part 1"]
     with pytest.raises(ValueError):
         render_markdown(digest, patches="some")
+
+
+def test_empty_subject_and_sender_never_make_an_empty_heading() -> None:
+    nameless = mail(1, "   ", sender=" <>", kind=Kind.PATCH)
+    md = render_markdown(build_digest([nameless], title="KVM", window=Window("x", "x", "dates")))
+    assert "#### (no subject)\n##### From: (unknown sender)\n" in md
+    headings = [line for line in md.splitlines() if line.startswith("#")]
+    assert all(line.split(" ", 1)[1].strip() not in ("", "From:") for line in headings)

@@ -94,3 +94,38 @@ def test_all_headers_from_mbox_and_maildir(tmp_path: Path, layout: str) -> None:
     assert len(blocks) == 4  # cover letter and three patches
     assert all(re.search(r"^X-Mailer: ", b, re.M) for b in blocks)
     assert "- Replies: 1" in md  # 0016 reviews the cover letter
+
+
+def test_blob_reader_keeps_order_skips_missing_and_cuts_bodies(sample_inbox: Path, tmp_path: Path) -> None:
+    from patchdigest.pipeline import index_archive, register
+    from patchdigest.sources.blobs import iter_blobs, read_heads
+    from patchdigest.store import Store
+
+    with Store(tmp_path / "i.sqlite") as store:
+        indexed = register(store, sample_inbox)
+        index_archive(store, indexed)
+        stored = store.messages(indexed.archive_id)
+    git_dir = sample_inbox / "git" / "0.git"
+    wanted = [sm.prov.blob or "" for sm in stored[:5]]
+    missing = "0" * 40
+    full = list(iter_blobs(git_dir, [wanted[0], missing, *wanted[1:]]))
+    assert [oid for oid, _ in full] == wanted  # the missing blob is skipped, order kept
+    heads = dict(iter_blobs(git_dir, wanted, head_only=True))
+    for oid, data in full:
+        assert data.startswith(heads[oid]) and heads[oid].endswith(b"\n\n") and len(heads[oid]) < len(data)
+    by_seq = read_heads(indexed.archive, [sm.prov for sm in stored[:3]])
+    assert sorted(by_seq) == sorted(sm.prov.seq for sm in stored[:3])
+    assert all(b"\nSubject:" in head or head.startswith(b"Subject:") for head in by_seq.values())
+
+
+def test_text_patch_list_has_one_line_per_series(sample_inbox: Path, tmp_path: Path) -> None:
+    import json
+
+    db = str(tmp_path / "i.sqlite")
+    text = run(str(sample_inbox), "--db", db, "--week", "2021-W10")
+    data = json.loads(run(str(sample_inbox), "--db", db, "--week", "2021-W10", "--format", "json"))
+    plist = text.split("===== Patch list in this time period =====\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(plist) == len(data["series"]) > 5
+    for line, s in zip(plist, data["series"], strict=True):
+        author = f"{s['author']['name']} <{s['author']['email']}>"
+        assert line.startswith(f"{s['subject']} -- {author} ({s['received']}/{s['total']})")

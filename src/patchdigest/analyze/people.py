@@ -7,6 +7,7 @@ reading files is the caller's business), so the rules are testable without a dis
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -115,8 +116,7 @@ class BotRules:
     tags: frozenset[str] = frozenset()
 
     def is_bot_address(self, email: str) -> bool:
-        email = email.lower()
-        return any(fnmatch.fnmatchcase(email, pattern) for pattern in self.emails)
+        return _matches(self.emails, email.lower())
 
     def is_bot(self, message: Message) -> bool:
         """A bot's mail. Subject and tag rules apply to a thread's own mails, not to replies:
@@ -131,6 +131,12 @@ class BotRules:
 
     def __bool__(self) -> bool:
         return bool(self.emails or self.subjects or self.tags)
+
+
+@functools.lru_cache(maxsize=65536)
+def _matches(patterns: tuple[str, ...], email: str) -> bool:
+    # Cached: a window's few hundred addresses are asked about tens of thousands of times.
+    return any(fnmatch.fnmatchcase(email, pattern) for pattern in patterns)
 
 
 def parse_bots(lines: Iterable[str], *, where: str = "bots") -> BotRules:

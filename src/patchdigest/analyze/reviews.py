@@ -18,6 +18,7 @@ The rules (b4's, where b4 has one):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 GIVEN_KEYS = ("Reviewed-by", "Acked-by", "Tested-by", "Reported-by", "Suggested-by", "Nacked-by")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # What counts as review (and what a patch may carry from an earlier revision).
 REVIEW_KEYS = ("Reviewed-by", "Acked-by", "Tested-by", "Nacked-by")
 
@@ -192,8 +194,8 @@ def _given(sm: StoredMessage, via: str, mailmap: Mailmap | None, keys: Sequence[
     m = sm.message
     out = []
     for t in m.trailers:
-        if t.key not in keys or t.person is None or not t.person.email:
-            continue
+        if t.key not in keys or t.person is None or not _EMAIL.match(t.person.email):
+            continue  # "Acked-by: Marc Zyngier <maz>" names nobody b4 could reach either
         # A patch carries its earlier revisions' trailers: naming others is its job.
         flagged = via != "patch" and not same_person(t.person, m.sender, mailmap)
         out.append(GivenTrailer(t.key, t.person, m.sender, m.original_msgid, via, flagged))

@@ -120,10 +120,19 @@ class _Group:
 
 
 def _position(sm: StoredMessage) -> int:
-    msg = sm.message
-    if msg.kind is not Kind.PATCH:
-        return 0  # cover letter, pull request
-    return msg.subject.counter if msg.subject.counter is not None else 1
+    """Where a mail sits in its series: n of n/N; else 1 for a patch, 0 for a cover or pull.
+
+    "[PULL kvm-unit-tests 01/39]" (a numbered pull, one patch each) sits at 1 like a patch.
+    """
+    counter = sm.message.subject.counter
+    if counter is not None:
+        return counter
+    return 1 if sm.message.kind is Kind.PATCH else 0
+
+
+def _unnumbered_pull(sm: StoredMessage) -> bool:
+    """A "[GIT PULL]" mail: a series head, never a member of another mail's series."""
+    return sm.message.kind is Kind.PULL and sm.message.subject.counter is None
 
 
 def _vkey(sm: StoredMessage) -> str:
@@ -160,8 +169,8 @@ def _same_revision(child: StoredMessage, parent: StoredMessage) -> bool:
 
 
 def _joins(child: StoredMessage, parent: StoredMessage, group: _Group) -> bool:
-    if child.message.kind is Kind.PULL or parent.message.kind is Kind.PULL:
-        return False
+    if _unnumbered_pull(child) or _unnumbered_pull(parent):
+        return False  # a pull request heads its patches through _merge_lone_covers
     c, p = child.message.subject, parent.message.subject
     if c.total and p.total and c.total != p.total:
         return False
@@ -188,26 +197,30 @@ class _Assembler:
         self.groups: list[_Group] = []
         self.group_of: dict[int, _Group] = {}  # by seq
         self.parent_of: dict[int, StoredMessage | None] = {}
-        self.placing: set[int] = set()
         # key -> candidate groups; keys name the parent (a group or an absent Message-ID)
         self.siblings: dict[tuple[object, ...], list[_Group]] = {}
         self.unthreaded: dict[tuple[str, str, int], list[_Group]] = {}
 
-    def place(self, sm: StoredMessage) -> _Group:
-        seq = sm.prov.seq
-        if seq in self.group_of:
-            return self.group_of[seq]
-        self.placing.add(seq)
-        parent = _thread_parent(sm, self.by_id)
-        if parent is not None and parent.prov.seq in self.placing:
-            parent = None  # a References loop: treat as unthreaded rather than recurse forever
-        self.parent_of[seq] = parent
-        parent_group = self.place(parent) if parent is not None else None
-        group = self._choose(sm, parent, parent_group)
-        self.placing.discard(seq)
-        group.add(sm)
-        self.group_of[seq] = group
-        return group
+    def place(self, sm: StoredMessage) -> None:
+        """Place ``sm`` and, first, every unplaced ancestor (patches may arrive before their
+        cover letter); iterative, so a long --chain-reply-to thread cannot hit the
+        recursion limit, and a References loop is cut where it closes."""
+        chain: list[StoredMessage] = []
+        on_chain: set[int] = set()
+        current: StoredMessage | None = sm
+        while current is not None and current.prov.seq not in self.group_of and current.prov.seq not in on_chain:
+            chain.append(current)
+            on_chain.add(current.prov.seq)
+            parent = _thread_parent(current, self.by_id)
+            if parent is not None and parent.prov.seq in on_chain:
+                parent = None  # the loop closes here: treat this mail as unthreaded
+            self.parent_of[current.prov.seq] = parent
+            current = parent
+        for mail in reversed(chain):
+            parent = self.parent_of[mail.prov.seq]
+            group = self._choose(mail, parent, self.group_of[parent.prov.seq] if parent else None)
+            group.add(mail)
+            self.group_of[mail.prov.seq] = group
 
     def _choose(self, sm: StoredMessage, parent: StoredMessage | None, parent_group: _Group | None) -> _Group:
         msg = sm.message
@@ -238,7 +251,7 @@ class _Assembler:
 
     def _unthreaded(self, sm: StoredMessage) -> _Group | None:
         s = sm.message.subject
-        if sm.message.kind is Kind.PULL or s.counter is None or not s.total:
+        if s.counter is None or not s.total:
             return None
         for group in reversed(self.unthreaded.get((_sender(sm), _vkey(sm), s.total), [])):
             close = abs(sm.message.date - group.root.message.date) <= WINDOW
@@ -250,7 +263,7 @@ class _Assembler:
         group = _Group()
         self.groups.append(group)
         s = sm.message.subject
-        if s.total and sm.message.kind is not Kind.PULL:
+        if s.total and not _unnumbered_pull(sm):
             self.unthreaded.setdefault((_sender(sm), _vkey(sm), s.total), []).append(group)
         return group
 
@@ -274,7 +287,7 @@ def _merge_lone_covers(groups: list[_Group], parent_of: dict[int, StoredMessage 
     children: dict[int, list[_Group]] = {}
     for g in groups:
         parent = parent_of.get(g.root.prov.seq)
-        if parent is None or parent.prov.seq not in lone or g.root.message.kind is not Kind.PATCH:
+        if parent is None or parent.prov.seq not in lone or _position(g.root) == 0:
             continue
         same_revision = _vkey(parent) == _vkey(g.root) or parent.message.kind is Kind.PULL
         if _sender(parent) == _sender(g.root) and (same_revision or _one_send(parent, g.root)):
@@ -317,7 +330,7 @@ def _merge_resends(groups: list[_Group]) -> list[_Group]:
         earlier = by_sig.get(sig)
         if (
             earlier is not None
-            and g.root.message.kind is not Kind.PULL
+            and not _unnumbered_pull(g.root)
             and abs(g.root.message.date - earlier.root.message.date) <= RESEND_WINDOW
         ):
             _absorb(earlier, g)

@@ -5,10 +5,13 @@ Library errors become one line on stderr and exit code 2 (usage problems stay cl
 
 from __future__ import annotations
 
+import importlib
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from functools import wraps
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -29,11 +32,20 @@ def fail_cleanly(func: F) -> F:
         except PatchdigestError as exc:
             click.echo(f"patchdigest: error: {one_line(str(exc))}", err=True)
             sys.exit(2)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("patchdigest: interrupted; rerun to resume (nothing is lost)", err=True)
-            sys.exit(130)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
 
     return wrapper  # type: ignore[return-value]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that it stops the way ^C does: the
+    transaction in progress rolls back, git children and parse workers are stopped."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
 
 
 def one_line(text: str) -> str:
@@ -54,16 +66,51 @@ db_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The modules that define commands (each registers its own with @cli.command()). A
+# command named in _FAST loads only its module: `patchdigest index` runs from cron every
+# hour, and importing the renderers, Jinja2 and the sync client would be most of a no-op
+# run's time. Anything else (--help, other commands, `cli.commands`) loads them all.
+_MODULES = ("indexing", "commands", "remote", "stats")
+_FAST = {"index": "indexing", "doctor": "indexing"}
+
+
+def _load(*modules: str) -> None:
+    for module in modules:
+        importlib.import_module(f"{__name__}.{module}")
+
+
+class _LazyGroup(click.Group):
+    """A click group whose commands are imported when first needed."""
+
+    @property  # type: ignore[override]
+    def commands(self) -> MutableMapping[str, click.Command]:
+        _load(*_MODULES)
+        return self._registry
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, click.Command]) -> None:
+        self._registry = value
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("Command has no name.")
+        self._registry[name] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        _load(_FAST[cmd_name]) if cmd_name in _FAST else _load(*_MODULES)
+        return self._registry.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="patchdigest")
 def cli() -> None:
     """Digests of patch traffic from public-inbox mailing-list archives, mboxes and Maildirs."""
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="patchdigest")
-
-
-# Commands register themselves on import.
-from . import commands as _commands  # noqa: E402,F401
-from . import remote as _remote  # noqa: E402,F401

@@ -8,47 +8,13 @@ from pathlib import Path
 import click
 
 from .. import windows
-from ..models import IndexSummary
-from ..pipeline import IndexedArchive, index_archive, make_digest, register
+from ..analyze import Window
+from ..pipeline import IndexedArchive, make_digest, register
 from ..render import FORMATS, PATCH_CHOICES
 from ..store import Store
-from . import cli, db_option, fail_cleanly, one_line, open_store
-from .progress import progress_for
+from . import cli, db_option, fail_cleanly, open_store
+from .indexing import _index, _summary_line  # noqa: F401 - remote.py and stats.py import them from here
 from .remote import config_option, report_source, window_start
-
-
-def _index(store: Store, indexed: IndexedArchive, *, quiet: bool = False) -> IndexSummary:
-    with progress_for(indexed.archive.name, enabled=not quiet) as progress:
-        summary = index_archive(store, indexed, progress=progress)
-    for failure in summary.failures:
-        ident = f" {failure.msgid}" if failure.msgid else ""
-        click.echo(f"patchdigest: warning: cannot parse{ident}: {one_line(failure.reason)}", err=True)
-    return summary
-
-
-def _summary_line(name: str, s: IndexSummary) -> str:
-    line = (
-        f"{name}: seen {s.seen} = indexed {s.indexed} + failed {s.failed} + deleted {s.deleted}"
-        f" + skipped {s.skipped}"
-    )
-    if s.rewound:
-        line += f" (history rewritten: {s.rewound} rows reindexed)"
-    return line
-
-
-@cli.command()
-@click.argument("archives", nargs=-1, required=True, type=click.Path(exists=True))
-@db_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-@fail_cleanly
-def index(archives: tuple[str, ...], db: str | None, quiet: bool) -> None:
-    """Index what is new in each ARCHIVE (public-inbox dir or epoch, mbox, Maildir)."""
-    with open_store(db) as store:
-        for path in archives:
-            indexed = register(store, path)
-            summary = _index(store, indexed, quiet=quiet)
-            if not quiet:
-                click.echo(_summary_line(indexed.archive.name, summary), err=True)
 
 
 @cli.command()
@@ -75,6 +41,19 @@ def index(archives: tuple[str, ...], db: str | None, quiet: bool) -> None:
 @click.option("--all-headers", is_flag=True, help="Show every header of each email (read from the archive).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
 @click.option("--no-index", is_flag=True, help="Report from the index as it is; do not index first.")
+@click.option(
+    "--since-last",
+    is_flag=True,
+    help="What arrived since the previous --since-last report of ARCHIVE (the first one: everything).",
+)
+@click.option(
+    "--cursor",
+    "cursor_name",
+    default="default",
+    show_default=True,
+    metavar="NAME",
+    help="With --since-last: which report stream (each name keeps its own position).",
+)
 @click.option("--offline", is_flag=True, help="For a remote NAME: use its mirror as is; do not sync first.")
 @config_option
 @db_option
@@ -95,6 +74,8 @@ def report(
     all_headers: bool,
     output: str | None,
     no_index: bool,
+    since_last: bool,
+    cursor_name: str,
     offline: bool,
     config_path: str | None,
     db: str | None,
@@ -106,7 +87,7 @@ def report(
     indexed first (only what is new), then the digest is rendered from the index.
     Unparseable messages are named on stderr and recorded.
     """
-    chosen = [o for o, v in (("--range", range_), ("--day", day), ("--week", week)) if v]
+    chosen = [o for o, v in (("--range", range_), ("--day", day), ("--week", week), ("--since-last", since_last)) if v]
     if since or until:
         chosen.append("--since/--until")
     if len(chosen) > 1:
@@ -119,7 +100,10 @@ def report(
         indexed = register(store, archive)
         if not no_index:
             _index(store, indexed, quiet=True)
-        if range_:
+        advance_to: int | None = None
+        if since_last:
+            selection, advance_to = _since_last(store, indexed, cursor_name)
+        elif range_:
             selection = windows.commit_range(indexed.archive, range_)
         elif day:
             selection = windows.day(day, zone)
@@ -137,20 +121,27 @@ def report(
         Path(output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+        sys.stdout.flush()
+    if advance_to is not None:
+        # Only now that the report is out: a failed write leaves the cursor where it was,
+        # and the next run reports the same messages again rather than losing them.
+        with open_store(db) as store:
+            store.set_report_cursor(indexed.archive_id, cursor_name, advance_to)
 
 
-@cli.command()
-@db_option
-@fail_cleanly
-def doctor(db: str | None) -> None:
-    """List messages that could not be indexed, with the reason."""
-    with open_store(db) as store:
-        failures = store.failures()
-    for f in failures:
-        where = f.prov.describe() if (f.prov.commit or f.prov.path) else f"seq {f.prov.seq}"
-        ident = f" {f.msgid}" if f.msgid else ""
-        click.echo(one_line(f"{where}{ident}: {f.reason}"))
-    click.echo(f"{len(failures)} message(s) could not be indexed", err=True)
+def _since_last(store: Store, indexed: IndexedArchive, name: str) -> tuple[windows.Selection, int]:
+    """The commit window after the cursor ``name`` through the newest indexed message, and
+    where the cursor goes once the report is out. The first report has no cursor: it
+    covers the whole index (run one to /dev/null to start from now)."""
+    after = store.report_cursor(indexed.archive_id, name)
+    through = store.max_seq(indexed.archive_id)
+    start = store.commit_at(indexed.archive_id, after) if after is not None else None
+    end = store.commit_at(indexed.archive_id, through)
+    window = Window(start[:9] if start else "the beginning", end[:9] if end else "now", "range")
+    after = -1 if after is None else after
+    # A purge of the newest message can leave the index ending before the cursor: an
+    # empty window then, and the cursor never moves back (which would repeat messages).
+    return windows.Selection(window, seq_range=(after, through)), max(after, through)
 
 
 @cli.command()

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..pipeline import Progress
+from ..indexing import Progress
 
 
 @contextmanager

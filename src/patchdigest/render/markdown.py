@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from ..analyze import Digest, Series
-from ..models import Kind
+from ..models import Kind, Person
 from ..store import StoredMessage
 from ._blocks import email_text, number_ranges
 from ._env import environment, one_line
@@ -92,15 +92,22 @@ def _facts(digest: Digest, s: Series) -> list[str]:
 
 def _role(sm: StoredMessage) -> str:
     counter = sm.message.subject.counter
-    if sm.message.kind is not Kind.PATCH:
-        return "pull request" if sm.message.kind is Kind.PULL else "cover letter"
-    return f"patch {counter}" if counter else "patch"
+    if counter:
+        return f"patch {counter}"
+    if sm.message.kind is Kind.PATCH:
+        return "patch"
+    return "pull request" if sm.message.kind is Kind.PULL else "cover letter"
+
+
+def _who(person: Person) -> str:
+    """``Name <email>`` escaped; never empty (the patchwork digest had "##### " entries)."""
+    return md_inline(str(person)) if person.name or person.email else "(unknown sender)"
 
 
 def _patch_item(s: Series, p: StoredMessage) -> str:
-    item = md_inline(p.message.subject.full or "(no subject)")
+    item = md_inline(p.message.subject.full) or "(no subject)"
     if p.message.author.email != s.author.email:
-        item += f" (by {md_inline(str(p.message.author))})"
+        item += f" (by {_who(p.message.author)})"
     return item
 
 
@@ -111,8 +118,8 @@ def _block(digest: Digest, sm: StoredMessage) -> str:
 def _series(digest: Digest, s: Series, patches: str) -> dict[str, Any]:
     shown = s.patches if patches == "all" else s.patches[:1]
     return {
-        "subject": md_inline(s.subject or s.title or "(no subject)"),
-        "author": md_inline(str(s.author) or "(unknown sender)"),
+        "subject": md_inline(s.subject) or md_inline(s.title) or "(no subject)",
+        "author": _who(s.author),
         "facts": _facts(digest, s),
         "cover": _block(digest, s.cover) if s.cover else "",
         "cover_label": "Pull request" if s.cover and s.cover.message.kind is Kind.PULL else "Cover letter",

@@ -27,7 +27,7 @@ from ..errors import StoreError
 from ..models import DiffStat, Kind, Message, ParseFailure, Person, Provenance, Subject, Trailer
 from .schema import MIGRATIONS
 
-__all__ = ["Store", "Cursor", "StoredMessage", "default_db_path", "CANONICAL"]
+__all__ = ["Store", "Cursor", "StoredMessage", "Row", "default_db_path", "row_of", "CANONICAL"]
 
 _FLAG_PATCH, _FLAG_RFC, _FLAG_RESEND, _FLAG_PULL = 1, 2, 4, 8
 
@@ -71,7 +71,12 @@ _INSERT = (
 )
 
 
-def _row_of(archive_id: int, prov: Provenance, m: Message) -> tuple[object, ...]:
+Row = tuple[object, ...]  # one ``messages`` row in _COLUMNS order, as row_of builds it
+
+
+def row_of(archive_id: int, prov: Provenance, m: Message) -> Row:
+    """The ``messages`` row of a parsed message. Pure: parse workers build rows with it,
+    so that the indexing process only inserts them."""
     s = m.subject
     flags = (
         (_FLAG_PATCH if s.is_patch else 0)
@@ -226,8 +231,36 @@ class Store:
     ) -> None:
         """Rows, failures, deletions (prov of the `d` commit, deleted blob) and the cursor: one
         transaction."""
+        rows = [row_of(archive_id, p, m) for p, m in parsed]
+        self.write_rows(archive_id, rows, failures, deletions, cursor)
+
+    def write_rows(
+        self,
+        archive_id: int,
+        rows: Sequence[Row],
+        failures: Sequence[ParseFailure],
+        deletions: Sequence[tuple[Provenance, str]],
+        cursor: Cursor | None,
+        *,
+        reread: bool = False,
+    ) -> None:
+        """:meth:`write_batch` with the rows already built (by :func:`row_of`).
+
+        ``reread``: the positions may have been indexed before (a mailbox is read again
+        from the start each time), so a message that failed to parse then and parses now,
+        or the other way round, leaves one record, not two.
+        """
         with self.transaction() as db:
-            db.executemany(_INSERT, [_row_of(archive_id, p, m) for p, m in parsed])
+            if reread:
+                # rows[i][1] is the seq (row_of's order: archive_id, seq, ...)
+                db.executemany(
+                    "DELETE FROM failures WHERE archive_id = ? AND seq = ?", [(archive_id, r[1]) for r in rows]
+                )
+                db.executemany(
+                    "DELETE FROM messages WHERE archive_id = ? AND seq = ?",
+                    [(archive_id, f.prov.seq) for f in failures],
+                )
+            db.executemany(_INSERT, rows)
             db.executemany(
                 "INSERT OR REPLACE INTO failures (archive_id, seq, epoch, commit_id, blob, path, offset,"
                 " msgid, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -356,6 +389,21 @@ class Store:
             ParseFailure(Provenance("", r[0], r[1], r[2], r[3], r[4], r[5]), r[7], r[6]) for r in rows
         ]
 
+    def failure_rows(self, archive_id: int | None = None) -> list[tuple[int, ParseFailure]]:
+        """``(archive id, failure)`` for every failure (of one archive), in archive order."""
+        sql = "SELECT archive_id, seq, epoch, commit_id, blob, path, offset, msgid, reason FROM failures"
+        args: tuple[int, ...] = ()
+        if archive_id is not None:
+            sql, args = sql + " WHERE archive_id = ?", (archive_id,)
+        rows = self.db.execute(sql + " ORDER BY archive_id, seq", args)
+        return [
+            (r[0], ParseFailure(Provenance("", r[1], r[2], r[3], r[4], r[5], r[6]), r[8], r[7])) for r in rows
+        ]
+
+    def archives(self) -> list[tuple[int, str, str]]:
+        """``(id, location, name)`` of every archive in the index."""
+        return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT id, location, name FROM archives ORDER BY id")]
+
     def counts(self, archive_id: int) -> dict[str, int]:
         one = self.db.execute
         return {
@@ -378,6 +426,15 @@ class Store:
                 "INSERT OR REPLACE INTO report_cursors (archive_id, name, seq) VALUES (?, ?, ?)",
                 (archive_id, name, seq),
             )
+
+    def commit_at(self, archive_id: int, seq: int) -> str | None:
+        """The commit of the message (or failed message) at ``seq``; None for mailboxes."""
+        row = self.db.execute(
+            "SELECT commit_id FROM messages WHERE archive_id = ? AND seq = ?"
+            " UNION ALL SELECT commit_id FROM failures WHERE archive_id = ? AND seq = ?",
+            (archive_id, seq, archive_id, seq),
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
 
     def max_seq(self, archive_id: int) -> int:
         row = self.db.execute(
