@@ -7,10 +7,13 @@ returned :class:`~patchdigest.models.IndexSummary`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .analyze import Digest, build_digest, count_replies
 from .analyze import all_headers as headers_of_raw
 from .analyze.series import COUNTED
 from .indexing import IndexedArchive, Progress, archive_kind, index_archive, register
+from .review import People, annotate, load_people
 from .sources.blobs import read_heads
 from .store import Store
 from .windows import Selection
@@ -38,11 +41,16 @@ def make_digest(
     top: int = 15,
     base_url: str = "",
     all_headers: bool = False,
+    reviews: bool = True,
+    people: People | None = None,
+    tree: Mapping[str, str] | None = None,
 ) -> Digest:
     """Digest of what the index holds for a selection (index first with index_archive).
 
     Reply counts come from the whole index (replies often arrive after the window);
-    ``all_headers`` re-reads each email's header block from the archive.
+    ``all_headers`` re-reads each email's header block from the archive. ``reviews``:
+    status, revision links and A/R/T per series (``review.annotate``; ``people`` defaults
+    to the shipped mailmap and bot list, ``tree`` maps patch ids of a git tree to commits).
     """
     messages = store.messages(
         indexed.archive_id,
@@ -60,6 +68,9 @@ def make_digest(
     digest = digest.with_replies(
         count_replies(digest.series, lambda ids: store.reply_edges(indexed.archive_id, ids))
     )
+    if reviews:
+        people = people or load_people()
+        digest = digest.with_reviews(annotate(store, indexed.archive_id, digest.series, people=people, tree=tree))
     if all_headers:
         heads = read_heads(indexed.archive, (sm.prov for sm in digest.emails))
         found = {sm.message.original_msgid: heads.get(sm.prov.seq) for sm in digest.emails}

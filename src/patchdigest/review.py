@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from .analyze.annotate import SeriesReview, annotate_series
+from .analyze.digest import Digest
 from .analyze.people import BotRules, Mailmap, OrgMap, merge_bots, parse_bots, parse_mailmap, parse_orgmap
 from .analyze.series import COUNTED, Series, assemble
 from .analyze.stats import Stats, compute_stats
 from .errors import ConfigError, SourceError
 from .parse.body import patch_id
-from .pipeline import IndexedArchive, make_digest
 from .store import Store, StoredMessage
-from .windows import Selection
 
 __all__ = [
     "People",
@@ -182,21 +181,20 @@ def annotate(
 
 def make_stats(
     store: Store,
-    indexed: IndexedArchive,
-    selection: Selection,
+    archive_id: int,
+    digest: Digest,
     *,
     people: People | None = None,
     include_bots: bool = False,
     top: int = 15,
-    title: str | None = None,
 ) -> Stats:
-    """Stats of a window, from the same digest ``report`` renders (see analyze.stats)."""
+    """Stats of a digest's window (``pipeline.make_digest``, ``reviews=False`` is enough):
+    the same emails, series and reply counts the digest shows (see analyze.stats)."""
     people = people or People()
     bots = None if include_bots else (people.bots or None)
-    digest = make_digest(store, indexed, selection, title=title, top=top)
-    replies = descendants(store, indexed.archive_id, (mid for s in digest.series for mid in s.msgids))
+    replies = descendants(store, archive_id, (mid for s in digest.series for mid in s.msgids))
     kept = People(people.mailmap, people.orgmap, bots or BotRules())
-    reviews = annotate(store, indexed.archive_id, digest.series, people=kept, replies=replies)
+    reviews = annotate(store, archive_id, digest.series, people=kept, replies=replies)
     return compute_stats(
         digest.emails,
         digest.series,

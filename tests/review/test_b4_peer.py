@@ -8,9 +8,9 @@ Known, accepted differences (each checked by hand on the archive):
 * b4 takes the kernel test robot's "Reported-by: kernel test robot <lkp@intel.com>"
   invitation; patchdigest leaves bots' replies out.
 * Walking up from a reply to a reply, b4 also gives the patch the intermediate reply's
-  trailers without its sender check ("Reported-by: Howard Zhang" in a commit message Marc
-  Zyngier re-posted in a reply): patchdigest keeps those flagged, and flagged trailers are
-  not compared.
+  trailers without its sender check (a Reported-by in a commit message a maintainer
+  re-posted in a reply): patchdigest keeps those flagged, and flagged trailers are not
+  compared.
 * A series sent twice (merged as one by patchdigest) is numbered differently by b4.
 """
 

@@ -74,7 +74,7 @@ def test_shipped_defaults_load() -> None:
     people = load_people()
     assert people.bots.is_bot_address("lkp@intel.com")
     assert people.bots.is_bot_address("patchwork-bot+netdevbpf@kernel.org")
-    assert people.bots.is_bot_address("syzbot+6bde52d89cfdf9f61425@syzkaller.appspotmail.com")
+    assert people.bots.is_bot_address("syzbot+0123456789abcdef0123@syzkaller.appspotmail.com")
     assert not people.bots.is_bot_address("maz@kernel.org")
     assert people.orgmap.org_of("linux.ibm.com") == "IBM"
     assert people.mailmap.resolve(Person("Marc Zyngier", "marc.zyngier@arm.com")).email == "maz@kernel.org"

@@ -42,8 +42,8 @@ def test_ipa_v2_superseded_by_v3(kvmarm_db: Path, kvmarm_inbox: Path) -> None:
     assert v2.status.state == "superseded"
     assert (v2.links.next, v2.links.next_version) == (IPA_V3, "v3")
     assert v2.links.changes.startswith("* From v1:\n  - Don't try to cap the default IPA size.")
-    # Eric Auger's "Reviewed-by" on 2/2 (<ddcb2d37-c16b-6972-b0c3-d98a957828d7@redhat.com>); on 1/2
-    # he wrote "Otherwise looks sensible to me." and no trailer.
+    # Eric Auger's "Reviewed-by" on 2/2 (<ddcb2d37-c16b-6972-b0c3-d98a957828d7@redhat.com>); his
+    # reply to 1/2 has no trailer.
     assert _trailers(v2) == {1: set(), 2: {("Reviewed-by", "eric.auger@redhat.com", "reply")}}
     assert v2.summary == "[superseded A:0 R:1 T:0] superseded by v3"
 

@@ -105,7 +105,7 @@ def test_bots_ignored_and_mailmap_unflags() -> None:
 
 def test_trailer_without_a_real_address_is_not_counted() -> None:
     s = series("d", ["KVM: arm64: Only fix"])
-    r = reply(s[0], "Acked-by: Marc Zyngier <maz>\n", seq=5, sender="Marc Zyngier <maz@kernel.example>")
+    r = reply(s[0], "Acked-by: Mo Tanaka <mo>\n", seq=5, sender="Mo Tanaka <mo@kernel.example>")
     got = collect_reviews(assemble(s), [r])[s[0].message.original_msgid]
     assert got.given == () and got.acked == 0
 

@@ -77,6 +77,6 @@ def test_change_notes_forms() -> None:
         "* From v2 [2]:\n  - Fix silly printk blunder\n  - Added Cc-stable and Fixes tags\n\n"
         "* From v1 [1]:\n  - Don't cap the default IPA size"
     )
-    body = "v4 -> v5:\n\nAddressed comments by Oliver:\n\n- Rebased\n- Dropped a patch\n\nThanks,\nAda\n"
+    body = "v4 -> v5:\n\nAddressed comments by Jane:\n\n- Rebased\n- Dropped a patch\n\nThanks,\nAda\n"
     s = assemble(series("m", ["KVM: one", "KVM: two"], version="v5", cover_title="Fixes", cover_body=body))[0]
-    assert change_notes(s) == "v4 -> v5:\n\nAddressed comments by Oliver:\n\n- Rebased\n- Dropped a patch"
+    assert change_notes(s) == "v4 -> v5:\n\nAddressed comments by Jane:\n\n- Rebased\n- Dropped a patch"

@@ -53,9 +53,9 @@ B4_TY = """On Thu, 11 Mar 2021 10:00:14 +0000, Ada Moreau wrote:
 Applied to fixes, thanks!
 
 [1/2] KVM: arm64: Fix one
-      commit: 7d717558dd5ef10d28866750d5c24ff892ea3778
+      commit: 0123456789abcdef0123456789abcdef01234567
 [2/2] KVM: arm64: Fix two
-      commit: 262b003d059c6671601a19057e9fe1a5e7f23722
+      commit: fedcba9876543210fedcba9876543210fedcba98
 
 Best regards,
 """
@@ -71,8 +71,8 @@ def test_b4_ty_from_the_author_counts_with_commits() -> None:
     st = _annotate(s, [ty])[s[0].message.original_msgid].status
     assert st.state == "applied" and st.applied is not None
     assert st.applied.where == "fixes" and st.applied.b4
-    assert st.applied.commits == ((1, "7d717558dd5ef10d28866750d5c24ff892ea3778"),
-                                  (2, "262b003d059c6671601a19057e9fe1a5e7f23722"))  # fmt: skip
+    assert st.applied.commits == ((1, "0123456789abcdef0123456789abcdef01234567"),
+                                  (2, "fedcba9876543210fedcba9876543210fedcba98"))  # fmt: skip
     assert st.applied_patches == (1, 2)
 
 

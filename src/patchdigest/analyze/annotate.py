@@ -34,10 +34,9 @@ class SeriesReview:
         return text + (f" N:{r.nacked}" if r.nacked else "")
 
     @property
-    def summary(self) -> str:
-        """``[reviewed A:1 R:2 T:0] revision of v2, superseded by v4``: one line for lists."""
+    def notes(self) -> str:
+        """``revision of v2, superseded by v4, applied to fixes``: "" when none applies."""
         st = self.status
-        parts = [f"[{st.state} {self.counts}]"]
         notes = []
         if st.of_version:
             notes.append(f"revision of {st.of_version}")
@@ -45,7 +44,13 @@ class SeriesReview:
             notes.append(f"superseded by {st.superseded_version}")
         if st.applied is not None or st.confirmed:
             notes.append(self.applied_text)
-        return " ".join(parts + ([", ".join(notes)] if notes else []))
+        return ", ".join(notes)
+
+    @property
+    def summary(self) -> str:
+        """``[reviewed A:1 R:2 T:0] revision of v2, superseded by v4``: one line for lists."""
+        head = f"[{self.status.state} {self.counts}]"
+        return f"{head} {self.notes}" if self.notes else head
 
     @property
     def applied_text(self) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from ..models import Kind, Person
 from ..store import StoredMessage
+from .annotate import SeriesReview
 from .headers import Header, curated_headers
 from .series import COUNTED, Series, assemble
 
@@ -51,6 +52,9 @@ class Digest:
     all_headers: bool = False
     # Replies descending from each series email, by original Message-ID (see analyze.replies).
     replies: Mapping[str, int] = field(default_factory=dict)
+    # Trailers, revision links and status per series key (see analyze.annotate), when the
+    # digest was annotated from the index; empty otherwise.
+    reviews: Mapping[str, SeriesReview] = field(default_factory=dict)
 
     @property
     def emails(self) -> tuple[StoredMessage, ...]:
@@ -59,16 +63,27 @@ class Digest:
 
     def link(self, sm: StoredMessage) -> str:
         """``https://lore.kernel.org/kvm/<Message-ID>/``, or "" without a base URL."""
+        return self.link_id(sm.message.original_msgid)
+
+    def link_id(self, msgid: str) -> str:
+        """The link of a Message-ID (a series key outside the digest: an earlier revision)."""
         if not self.base_url:
             return ""
         base = quote(self.base_url.strip().rstrip("/"), safe=":/?#@!$&'()*+,;=%~-._")
-        return f"{base}/{quote(sm.message.original_msgid.strip('<>'), safe=_MSGID_SAFE)}/"
+        return f"{base}/{quote(msgid.strip('<>'), safe=_MSGID_SAFE)}/"
 
     def headers_of(self, sm: StoredMessage) -> tuple[Header, ...]:
         return self.headers.get(sm.message.original_msgid) or curated_headers(sm.message)
 
     def replies_to(self, sm: StoredMessage) -> int:
         return self.replies.get(sm.message.original_msgid, 0)
+
+    def review_of(self, s: Series) -> SeriesReview | None:
+        return self.reviews.get(s.key)
+
+    def with_reviews(self, reviews: Mapping[str, SeriesReview]) -> Digest:
+        """The digest showing each series' status, revision links and A/R/T counts."""
+        return replace(self, reviews=dict(reviews))
 
     def with_replies(self, replies: Mapping[str, int]) -> Digest:
         """The digest with reply counts per email and per series (``analyze.count_replies``)."""

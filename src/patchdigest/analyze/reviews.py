@@ -195,7 +195,7 @@ def _given(sm: StoredMessage, via: str, mailmap: Mailmap | None, keys: Sequence[
     out = []
     for t in m.trailers:
         if t.key not in keys or t.person is None or not _EMAIL.match(t.person.email):
-            continue  # "Acked-by: Marc Zyngier <maz>" names nobody b4 could reach either
+            continue  # "Acked-by: Jane Roe <jane>" names nobody b4 could reach either
         # A patch carries its earlier revisions' trailers: naming others is its job.
         flagged = via != "patch" and not same_person(t.person, m.sender, mailmap)
         out.append(GivenTrailer(t.key, t.person, m.sender, m.original_msgid, via, flagged))

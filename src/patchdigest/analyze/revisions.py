@@ -2,11 +2,11 @@
 
 v(N+1) is linked to the latest earlier vM (M < N+1) of the same work, found by, in order:
 
-1. b4's ``change-id: 20220825-arm-spe-v8-7-fedf04e16f23`` line (cover letter, else the
+1. b4's ``change-id: 20210310-foo-abc123`` line (cover letter, else the
    first patch, as b4 reads it; lower-case only: Gerrit's per-patch "Change-Id: I..."
    trailer is something else);
-2. the same author and the same normalised title ("[PATCH v2 0/2] KVM: arm64: Assorted IPA
-   size fixes" and "[PATCH v3 0/2] KVM: arm64: Assorted IPA size fixes");
+2. the same author and the same normalised title ("[PATCH v2 0/2] KVM: arm64: Fix the
+   foo" and "[PATCH v3 0/2] KVM: arm64: Fix the foo");
 3. the same author and most patch titles the same (a cover letter retitled between
    revisions: more than half of the larger series' patch titles shared).
 
@@ -106,14 +106,14 @@ def _notes_in(text: str) -> str:
 def _block(lines: list[str], start: int) -> str:
     """The heading, its items (and further headings' items, "* From v2:" then "* From v1:");
     a plain line only continues a non-blank one or opens a heading's paragraph. Stops at the first plain paragraph, the
-    shortlog ("Marc Zyngier (2):"), the diffstat or a footnote ("[1] https://...")."""
+    shortlog ("Jane Roe (2):"), the diffstat or a footnote ("[1] https://...")."""
     out = [lines[start]]
     last_text = lines[start]  # the last non-blank line kept
     for line in lines[start + 1 :]:
         if _STOP.match(line):
             break
         plain = line.strip() and not _ITEM.match(line) and not _HEADING.match(line)
-        # "v4 -> v5:", blank, "Addressed comments by Oliver:": a heading's own paragraph.
+        # "v4 -> v5:", blank, "Addressed comments by Jane:": a heading's own paragraph.
         if plain and not out[-1].strip() and not _HEADING.match(last_text):
             break
         out.append(line)

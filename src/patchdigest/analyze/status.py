@@ -6,14 +6,13 @@ maintainers use (quoted lines never count)::
     Applied to kvm-arm64/next, thanks!          (b4 ty header; "arm64 (for-next/misc)")
     Applied, thanks.   Thanks, applied.   Queued, thanks.   Queued for 5.7. Thanks.
     Queued patches 1-5, thanks.   Queued 1-20 and 22-28.   Applied to arm/queue
-    [1/2] KVM: arm64: Reject VM creation when the default IPA size is unsupported
-          commit: 7d717558dd5ef10d28866750d5c24ff892ea3778      (b4 ty, per patch)
+    [1/2] KVM: arm64: Fix the foo
+          commit: 0123456789abcdef0123456789abcdef01234567      (b4 ty, per patch)
 
 A b4 "thank you" (the ``[n/N] subject`` + ``commit: <sha>`` lines) counts even from the
 series' author: maintainers apply their own series and b4 writes it, so it is a record,
-not a claim ("Applied to fixes, thanks!" from Marc Zyngier on his own "[PATCH v3 0/2]
-KVM: arm64: Assorted IPA size fixes"). Testers' "Applied this series and verified ..."
-and "Applied patch mmio.c cleanly." do not match.
+not a claim (a maintainer's b4 "Applied to fixes, thanks!" on his own series). Testers'
+"Applied this series and verified ..." and "Applied patch mmio.c cleanly." do not match.
 """
 
 from __future__ import annotations
@@ -50,7 +49,7 @@ _CLAIM = re.compile(
     r"(?:\s+(?:with|because)\b[^.!]*)?"
     r"\s*(?:[.!]+(?:\s.*)?|[,:;]\s*(?:(?i:thanks?)\b.*|and\b.*|with\b.*|will\b.*|https?://\S+)?|\s+\(.*)?\s*$"
 )
-# b4 ty: "[1/2] KVM: arm64: ..." then "      commit: 7d717558dd5e" (or "(no commit info)")
+# b4 ty: "[1/2] KVM: arm64: ..." then "      commit: 0123456789ab" (or "(no commit info)")
 _TY_PATCH = re.compile(r"^\[(\d+)/(\d+)\]\s+\S.*\n\s+(?:commit:\s+([0-9a-f]{7,40})|\(no commit info\))", re.M)
 
 

@@ -15,6 +15,7 @@ from ..store import Store
 from . import cli, db_option, fail_cleanly, open_store
 from .indexing import _index, _summary_line  # noqa: F401 - remote.py and stats.py import them from here
 from .remote import config_option, report_source, window_start
+from .stats import git_tree_options, review_args
 
 
 @cli.command()
@@ -55,6 +56,7 @@ from .remote import config_option, report_source, window_start
     help="With --since-last: which report stream (each name keeps its own position).",
 )
 @click.option("--offline", is_flag=True, help="For a remote NAME: use its mirror as is; do not sync first.")
+@git_tree_options
 @config_option
 @db_option
 @fail_cleanly
@@ -77,6 +79,8 @@ def report(
     since_last: bool,
     cursor_name: str,
     offline: bool,
+    git_tree: str | None,
+    git_tree_range: int,
     config_path: str | None,
     db: str | None,
 ) -> None:
@@ -114,8 +118,9 @@ def report(
         else:
             selection = windows.everything()
         digest = make_digest(
-            store, indexed, selection, title=title, top=top, base_url=base_url, all_headers=all_headers
-        )
+            store, indexed, selection, title=title, top=top, base_url=base_url, all_headers=all_headers,
+            **review_args(config_path, git_tree, git_tree_range),
+        )  # fmt: skip
     text = FORMATS[fmt](digest, top=top, patches=patches)
     if output:
         Path(output).write_text(text, encoding="utf-8")

@@ -34,7 +34,7 @@ def _summary_line(name: str, s: IndexSummary) -> str:
         f" + skipped {s.skipped}"
     )
     if s.rewound:
-        line += f" (history rewritten: {s.rewound} rows reindexed)"
+        line += f" (history rewritten: {s.rewound} rows after the fork point dropped and read again)"
     return line
 
 

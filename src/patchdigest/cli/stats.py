@@ -3,18 +3,46 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from .. import windows
-from ..pipeline import register
-from ..review import load_people, make_stats, people_from_config
+from ..pipeline import make_digest, register
+from ..review import load_people, make_stats, people_from_config, tree_patch_ids
 from ..stats_output import STATS_FORMATS
 from . import cli, db_option, fail_cleanly, open_store
-from .commands import _index
+from .indexing import _index
 from .remote import config_option, open_config, report_source, window_start
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def git_tree_options(func: F) -> F:
+    """``report``'s --git-tree and --git-tree-range."""
+    func = click.option(
+        "--git-tree-range",
+        default=2000,
+        show_default=True,
+        type=click.IntRange(1),
+        metavar="N",
+        help="With --git-tree: how many commits back from its HEAD to look.",
+    )(func)
+    return click.option(
+        "--git-tree",
+        type=click.Path(exists=True, file_okay=False),
+        help="A git tree (e.g. a maintainer's): patches whose change is in its history are marked applied.",
+    )(func)
+
+
+def review_args(config_path: str | None, git_tree: str | None, git_tree_range: int) -> dict[str, Any]:
+    """``make_digest`` keywords for reviews: the config's [people], the git tree's patch ids."""
+    config = open_config(config_path)
+    people = load_people(**people_from_config(config.sections, base=config.path.parent if config.path else None))
+    tree = tree_patch_ids(Path(git_tree), limit=git_tree_range) if git_tree else None
+    return {"people": people, "tree": tree}
 
 
 def _selection(archive: Any, range_: str | None, since: str | None, until: str | None,
@@ -107,7 +135,8 @@ def stats(
         if not no_index:
             _index(store, indexed, quiet=True)
         selection = _selection(indexed.archive, range_, since, until, day, week, tz)
-        result = make_stats(store, indexed, selection, people=people, include_bots=include_bots, top=top, title=title)
+        digest = make_digest(store, indexed, selection, title=title, top=top, reviews=False)
+        result = make_stats(store, indexed.archive_id, digest, people=people, include_bots=include_bots, top=top)
     text = STATS_FORMATS[fmt](result)
     if output:
         Path(output).write_text(text, encoding="utf-8")

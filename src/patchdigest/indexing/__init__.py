@@ -28,7 +28,7 @@ from .parsing import Parser, PoolParser, SerialParser, default_workers
 
 __all__ = ["IndexedArchive", "Progress", "archive_kind", "index_archive", "register"]
 
-BATCH = 2000  # messages per transaction
+BATCH = 1000  # messages per transaction: what a kill can cost
 # Below this many new messages the work is done in-process: forking workers and warming
 # them up costs about what parsing 500 messages does.
 PARALLEL_MIN = 2000

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from ..analyze import Digest, Series, Window
+from ..analyze.annotate import SeriesReview
+from ..analyze.reviews import GivenTrailer
 from ..models import Person
 from ..store import StoredMessage
 from ._env import strip_controls
@@ -61,6 +63,54 @@ def _email(digest: Digest, sm: StoredMessage) -> dict[str, Any]:
     }
 
 
+def _given(t: GivenTrailer) -> dict[str, Any]:
+    return {
+        "key": t.key,
+        "person": _person(t.person),
+        "sender": _person(t.sender),
+        "message_id": t.source,
+        "via": t.via,
+        "flagged": t.flagged,
+    }
+
+
+def _review(review: SeriesReview | None) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    r, links, st = review.reviews, review.links, review.status
+    applied = st.applied
+    return {
+        "state": st.state,
+        "counts": {"acked": r.acked, "reviewed": r.reviewed_by, "tested": r.tested, "nacked": r.nacked},
+        "revision_of": {"key": links.previous, "version": links.previous_version, "method": links.method}
+        if links.previous
+        else None,
+        "superseded_by": {"key": links.next, "version": links.next_version} if links.next else None,
+        "change_id": links.change_id or None,
+        "changes": strip_controls(links.changes) or None,
+        "applied": {
+            "by": _person(applied.by),
+            "message_id": applied.source,
+            "date": _date(applied.date),
+            "where": strip_controls(applied.where) or None,
+            "patches": list(applied.patches),
+            "commits": [{"patch": n, "commit": sha} for n, sha in applied.commits],
+        }
+        if applied is not None
+        else None,
+        "applied_patches": list(st.applied_patches),
+        "in_tree": [{"patch": n, "commit": sha} for n, sha in st.confirmed],
+        "trailers_given": [_given(t) for t in r.given],
+    }
+
+
+def _patch_reviews(review: SeriesReview | None, sm: StoredMessage) -> list[dict[str, Any]] | None:
+    if review is None:
+        return None
+    mine = next((p for p in review.reviews.patches if p.msgid == sm.message.original_msgid), None)
+    return [_given(t) for t in mine.trailers] if mine else None
+
+
 def _series(digest: Digest, s: Series) -> dict[str, Any]:
     return {
         "key": s.key,
@@ -85,8 +135,11 @@ def _series(digest: Digest, s: Series) -> dict[str, Any]:
         "in_reply_to_series": s.in_reply_to_series,
         "link": digest.link(s.root) or None,
         "cover": _email(digest, s.cover) if s.cover else None,
-        "patches": [_email(digest, p) for p in s.patches],
+        "patches": [
+            {**_email(digest, p), "review_trailers": _patch_reviews(digest.review_of(s), p)} for p in s.patches
+        ],
         "resent": [_email(digest, r) for r in s.resent],
+        "review": _review(digest.review_of(s)),
     }
 
 

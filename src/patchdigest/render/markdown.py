@@ -87,7 +87,43 @@ def _facts(digest: Digest, s: Series) -> list[str]:
         parent = next((p for p in digest.series if p.key == s.in_reply_to_series), None)
         where = f" (in {md_inline(parent.subject)})" if parent else ""
         facts.append(f"In reply to: {md_inline(s.in_reply_to)}{where}")
+    return facts + _review_facts(digest, s)
+
+
+def _review_facts(digest: Digest, s: Series) -> list[str]:
+    """``Status: reviewed, A:0 R:3 T:0; revision of v1``, then links to the revisions."""
+    review = digest.review_of(s)
+    if review is None or s.is_pull:
+        return []
+    notes = f"; {review.notes}" if review.notes else ""
+    facts = [md_inline(f"Status: {review.status.state}, {review.counts}{notes}")]
+    links = review.links
+    for label, key, version in (("Revision of", links.previous, links.previous_version),
+                                ("Superseded by", links.next, links.next_version)):  # fmt: skip
+        if key:
+            link = digest.link_id(key)
+            facts.append(f"{label}: {md_inline(version)} " + (f"<{link}>" if link else md_inline(key)))
+    applied = review.status.applied
+    if applied is not None and applied.commits:
+        commits = ", ".join(f"{n}: {sha[:12]}" for n, sha in applied.commits)
+        facts.append(f"Applied by {_who(applied.by)}: {md_inline(commits)}")
     return facts
+
+
+def _trailer_note(digest: Digest, s: Series, p: StoredMessage) -> str:
+    """`` (Reviewed-by: A, B; Acked-by: C)``: who gave what to this patch."""
+    review = digest.review_of(s)
+    if review is None:
+        return ""
+    mine = next((r for r in review.reviews.patches if r.msgid == p.message.original_msgid), None)
+    if mine is None or not mine.trailers:
+        return ""
+    by_key: dict[str, list[str]] = {}
+    for t in mine.trailers:
+        by_key.setdefault(t.key, []).append(
+            md_inline(t.person.name or t.person.email) + (" (relayed)" if t.flagged else "")
+        )
+    return " (" + "; ".join(f"{k}: {', '.join(v)}" for k, v in by_key.items()) + ")"
 
 
 def _role(sm: StoredMessage) -> str:
@@ -104,11 +140,11 @@ def _who(person: Person) -> str:
     return md_inline(str(person)) if person.name or person.email else "(unknown sender)"
 
 
-def _patch_item(s: Series, p: StoredMessage) -> str:
+def _patch_item(digest: Digest, s: Series, p: StoredMessage) -> str:
     item = md_inline(p.message.subject.full) or "(no subject)"
     if p.message.author.email != s.author.email:
         item += f" (by {_who(p.message.author)})"
-    return item
+    return item + _trailer_note(digest, s, p)
 
 
 def _block(digest: Digest, sm: StoredMessage) -> str:
@@ -123,7 +159,7 @@ def _series(digest: Digest, s: Series, patches: str) -> dict[str, Any]:
         "facts": _facts(digest, s),
         "cover": _block(digest, s.cover) if s.cover else "",
         "cover_label": "Pull request" if s.cover and s.cover.message.kind is Kind.PULL else "Cover letter",
-        "patch_list": [_patch_item(s, p) for p in s.patches] if s.cover or len(s.patches) > 1 else [],
+        "patch_list": [_patch_item(digest, s, p) for p in s.patches] if s.cover or len(s.patches) > 1 else [],
         "blocks": [_block(digest, p) for p in shown],
     }
 

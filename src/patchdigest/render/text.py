@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from ..analyze import Digest, Series
+from ..analyze.annotate import SeriesReview
 from ._blocks import number_ranges
 from ._env import environment, one_line, strip_controls
 
 
-def series_line(s: Series) -> str:
-    """``[PATCH v2 0/2] KVM: fix things -- Name <mail> (2/2)`` plus resend/missing notes."""
+def series_line(s: Series, review: SeriesReview | None = None) -> str:
+    """``[PATCH v2 0/2] KVM: fix things -- Name <mail> (2/2)`` plus resend/missing notes,
+    then the review summary: ``[reviewed A:1 R:2 T:0] revision of v1, superseded by v3``."""
     line = f"{one_line(s.subject)} -- {one_line(str(s.author))} ({s.received}/{s.total})"
     if s.missing and s.total > 1:
         line += " incomplete, missing " + number_ranges(s.missing)
     if s.resent:
         line += f" ({len(s.resent)} resent)"
+    if review is not None and not s.is_pull:  # a pull request is merged, not reviewed
+        line += f" {one_line(review.summary)}"
     return line
 
 
@@ -44,7 +48,7 @@ def render_text(digest: Digest, *, top: int = 15, patches: str = "all") -> str:
             top=top,
             domains=[(n, one_line(d)) for n, d in digest.top_domains],
             people=[(n, one_line(str(p))) for n, p in digest.top_people],
-            series=[series_line(s) for s in digest.series],
+            series=[series_line(s, digest.review_of(s)) for s in digest.series],
             emails=emails,
         )
     )
