@@ -58,27 +58,31 @@ def _transform(export: IO[bytes], tag: bytes) -> Iterator[bytes]:
             yield line
 
 
-def replicate_epoch(source: Path, inbox: Path, copies: int) -> list[Path]:
-    """Write ``inbox/git/0.git`` .. ``{copies-1}.git``, each a copy of the epoch ``source``
-    whose Message-IDs carry ``.cN``; return the epoch directories."""
+def replicate_copy(source: Path, dest: Path, n: int) -> Path:
+    """Write the bare repository ``dest``: the epoch ``source`` with ``.c<n>`` in every
+    Message-ID (commits, authors and dates as they were)."""
     env = _clean_env()
-    made = []
-    for n in range(copies):
-        dest = inbox / "git" / f"{n}.git"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["git", "init", "-q", "--bare", "--template=", "--initial-branch=master", str(dest)],
-                       check=True, env=env)  # fmt: skip
-        export = subprocess.Popen(_git(source, "fast-export", "--reencode=no", "master"), stdout=subprocess.PIPE,
-                                  env=env)  # fmt: skip
-        # raw-permissive: real archives hold author dates like "1556801401 +2000", which
-        # git accepted when they were written and fast-import's strict mode refuses.
-        load = subprocess.Popen(_git(dest, "fast-import", "--quiet", "--date-format=raw-permissive"),
-                                stdin=subprocess.PIPE, env=env)  # fmt: skip
-        assert export.stdout is not None and load.stdin is not None
-        for chunk in _transform(export.stdout, b"c%d" % n):
-            load.stdin.write(chunk)
-        load.stdin.close()
-        if export.wait() != 0 or load.wait() != 0:
-            raise RuntimeError(f"replicating {source} into {dest} failed")
-        made.append(dest)
-    return made
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "--bare", "--template=", "--initial-branch=master", str(dest)],
+                   check=True, env=env)  # fmt: skip
+    export = subprocess.Popen(_git(source, "fast-export", "--reencode=no", "master"), stdout=subprocess.PIPE, env=env)
+    # raw-permissive: real archives hold author dates like "1556801401 +2000", which git
+    # accepted when they were written and fast-import's strict mode refuses.
+    load = subprocess.Popen(_git(dest, "fast-import", "--quiet", "--date-format=raw-permissive"),
+                            stdin=subprocess.PIPE, env=env)  # fmt: skip
+    assert export.stdout is not None and load.stdin is not None
+    for chunk in _transform(export.stdout, b"c%d" % n):
+        load.stdin.write(chunk)
+    load.stdin.close()
+    if export.wait() != 0 or load.wait() != 0:
+        raise RuntimeError(f"replicating {source} into {dest} failed")
+    return dest
+
+
+def replicate_epoch(source: Path, inbox: Path, copies: int, *, parallel: int = 1) -> list[Path]:
+    """A v2 inbox ``inbox/git/0.git`` .. ``{copies-1}.git``: one epoch per copy of ``source``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    dests = [inbox / "git" / f"{n}.git" for n in range(copies)]
+    with ThreadPoolExecutor(max(parallel, 1)) as pool:
+        return list(pool.map(lambda n: replicate_copy(source, dests[n], n), range(copies)))

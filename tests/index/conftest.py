@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from benchmarks.replicate import rewrite_ids
+from click.testing import CliRunner
+from tests.conftest import MAIL_DIR, ROOT
+
 from patchdigest.cli import cli
 from patchdigest.sources.build import build_v2_inbox
-from tests.conftest import MAIL_DIR, ROOT
 
 CORPUS = [p.read_bytes() for p in sorted(MAIL_DIR.glob("*.eml"))]
 COPIES = 70  # x 38 corpus mails: ~2,700 messages, above the parallel threshold
@@ -31,9 +31,7 @@ def child_env() -> dict[str, str]:
 
 def patchdigest(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the command line in a child process."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "patchdigest", *args], capture_output=True, text=True, env=child_env()
-    )
+    proc = subprocess.run([sys.executable, "-m", "patchdigest", *args], capture_output=True, text=True, env=child_env())
     if check and proc.returncode != 0:
         raise AssertionError(f"patchdigest {' '.join(args)} -> {proc.returncode}\n{proc.stderr}")
     return proc
@@ -73,7 +71,10 @@ def tables(db: Path) -> dict[str, list[tuple[object, ...]]]:
     try:
         cols = [r[1] for r in con.execute("PRAGMA table_info(messages)") if r[1] != "id"]
         fcols = [r[1] for r in con.execute("PRAGMA table_info(failures)") if r[1] != "id"]
+        if not cols:  # stopped before it had created the schema (which is one transaction)
+            return {"messages": [], "failures": [], "cursors": [], "deletions": []}
         return {
+            "deletions": con.execute("SELECT * FROM deletions ORDER BY archive_id, seq").fetchall(),
             "messages": con.execute(f"SELECT {', '.join(cols)} FROM messages ORDER BY archive_id, seq").fetchall(),
             "failures": con.execute(f"SELECT {', '.join(fcols)} FROM failures ORDER BY archive_id, seq").fetchall(),
             "cursors": con.execute("SELECT * FROM cursors ORDER BY archive_id, epoch").fetchall(),
@@ -82,12 +83,13 @@ def tables(db: Path) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
-def reports(inbox: Path, db: Path, formats: Sequence[str] = ("text", "json")) -> dict[str, str]:
-    """The whole index as reports, without indexing first (in this process: only the
-    indexer needs to be a real process, to be killed)."""
+def reports(inbox: Path, db: Path, formats: Sequence[str] = ("text", "json"), *window: str) -> dict[str, str]:
+    """The index as reports (the whole of it unless a window is given), without indexing
+    first (in this process: only the indexer needs to be a real process, to be killed)."""
     out = {}
     for fmt in formats:
-        result = CliRunner().invoke(cli, ["report", str(inbox), "--db", str(db), "--no-index", "--format", fmt])
+        args = ["report", str(inbox), "--db", str(db), "--no-index", "--format", fmt, *window]
+        result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, result.output
         out[fmt] = result.stdout
     return out
@@ -102,6 +104,18 @@ def replicated(copies: int) -> list[bytes]:
 def big_inbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     inbox = tmp_path_factory.mktemp("big") / "big"
     build_v2_inbox(inbox, replicated(COPIES), name="big")
+    return inbox
+
+
+@pytest.fixture(scope="session")
+def epochs_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same mails over three epochs of ~890: transactions that end one epoch and
+    start the next."""
+    inbox = tmp_path_factory.mktemp("epochs") / "epochs"
+    mails = replicated(COPIES)
+    third = len(mails) // 3 + 1
+    for n in range(3):
+        build_v2_inbox(inbox, mails[n * third : (n + 1) * third], name="epochs", epoch=n)
     return inbox
 
 

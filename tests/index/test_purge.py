@@ -118,6 +118,7 @@ def test_purge_rewrites_history_and_the_index_follows(pi_inbox: Inbox, tmp_path:
     ids = [r[7] for r in after["messages"]]
     assert _msgid(PURGED) not in ids
     assert len(ids) == len(set(ids)), "a message indexed twice"
+
     # Everything else is unchanged but for the commit ids the rewrite gave them.
     def without_commit(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
         return [r[:3] + r[4:] for r in rows]

@@ -73,7 +73,7 @@ def test_purge_of_a_real_message(kvmarm_inbox: Path, kvmarm_db: Path, tmp_path: 
     assert [r[:3] + r[4:] for r in after["messages"]] == [r[:3] + r[4:] for r in kept]
     fork = purged[1]
     assert [r for r in after["messages"] if r[1] < fork] == [r for r in kept if r[1] < fork]
-    assert all(a[3] != b[3] for a, b in zip(after["messages"], kept) if a[1] > fork)
+    assert all(a[3] != b[3] for a, b in zip(after["messages"], kept, strict=True) if a[1] > fork)
 
 
 @pytest.mark.skipif(not os.environ.get("PATCHDIGEST_SLOW_TESTS"), reason="slow: set PATCHDIGEST_SLOW_TESTS=1")
@@ -86,7 +86,8 @@ def test_learn_rm_of_a_real_message(kvmarm_inbox: Path, kvmarm_db: Path, tmp_pat
     env.update(HOME=str(home), PI_CONFIG=str(home / "config"))
     for key, value in (("inboxdir", str(inbox)), ("address", "kvmarm@lists.cs.columbia.edu"),
                        ("indexlevel", "basic")):  # fmt: skip
-        subprocess.run(["git", "config", "-f", env["PI_CONFIG"], f"publicinbox.kvmarm.{key}", value], env=env, check=True)
+        config = ["git", "config", "-f", env["PI_CONFIG"], f"publicinbox.kvmarm.{key}", value]
+        subprocess.run(config, env=env, check=True)
     (inbox / "inbox.lock").touch()  # what marks a directory as a v2 inbox for public-inbox
     subprocess.run(["public-inbox-index", "-L", "basic", str(inbox)], env=env, check=True, capture_output=True)
     message = subprocess.run(["git", f"--git-dir={inbox / 'git' / '0.git'}", "show", "master~700:m"],

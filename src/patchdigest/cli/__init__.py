@@ -6,6 +6,7 @@ Library errors become one line on stderr and exit code 2 (usage problems stay cl
 from __future__ import annotations
 
 import importlib
+import re
 import signal
 import sys
 from collections.abc import Callable, MutableMapping
@@ -48,10 +49,14 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
-def one_line(text: str) -> str:
-    from ..render._env import one_line as _one
+# C0 controls but tab and newline, DEL and C1 controls (as render._env strips them; not
+# imported from there, which would load Jinja2 and the renderers for every warning).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-    return _one(text)
+
+def one_line(text: str) -> str:
+    """Text for one terminal line: control characters removed, white space collapsed."""
+    return " ".join(_CONTROL.sub("", text.replace("\r\n", "\n")).split())
 
 
 def open_store(db: str | None) -> Store:
@@ -82,7 +87,7 @@ def _load(*modules: str) -> None:
 class _LazyGroup(click.Group):
     """A click group whose commands are imported when first needed."""
 
-    @property  # type: ignore[override]
+    @property
     def commands(self) -> MutableMapping[str, click.Command]:
         _load(*_MODULES)
         return self._registry

@@ -9,6 +9,7 @@ import click
 
 from .. import windows
 from ..analyze import Window
+from ..errors import PatchdigestError
 from ..pipeline import IndexedArchive, make_digest, register
 from ..render import FORMATS, PATCH_CHOICES
 from ..store import Store
@@ -123,7 +124,10 @@ def report(
         )  # fmt: skip
     text = FORMATS[fmt](digest, top=top, patches=patches)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise PatchdigestError(f"cannot write the report: {exc.strerror}", where=output) from exc
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

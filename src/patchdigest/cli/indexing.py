@@ -30,8 +30,7 @@ def _failure_text(f: ParseFailure) -> str:
 
 def _summary_line(name: str, s: IndexSummary) -> str:
     line = (
-        f"{name}: seen {s.seen} = indexed {s.indexed} + failed {s.failed} + deleted {s.deleted}"
-        f" + skipped {s.skipped}"
+        f"{name}: seen {s.seen} = indexed {s.indexed} + failed {s.failed} + deleted {s.deleted} + skipped {s.skipped}"
     )
     if s.rewound:
         line += f" (history rewritten: {s.rewound} rows after the fork point dropped and read again)"

@@ -14,12 +14,13 @@ def progress_for(name: str, *, enabled: bool = True) -> Iterator[Progress | None
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
-    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with RichProgress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
+        BarColumn(),  # the indexer knows how many commits are new: a real bar
         TextColumn("{task.completed} messages"),
         TimeElapsedColumn(),
         transient=True,

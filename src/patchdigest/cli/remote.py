@@ -206,7 +206,7 @@ def sync(
 
 
 def _sync_and_index(store: Store, remote: Remote, options: SyncOptions, *, no_index: bool, quiet: bool) -> None:
-    from .commands import _index, _summary_line  # not at the top: commands imports this module
+    from .indexing import _index, _summary_line  # not at the top: keeps `sync --help` light
 
     result = sync_one(remote, options, quiet=quiet)
     line = _epochs_line(result)

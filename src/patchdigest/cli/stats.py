@@ -12,7 +12,7 @@ import click
 from .. import windows
 from ..pipeline import make_digest, register
 from ..review import load_people, make_stats, people_from_config, tree_patch_ids
-from ..stats_output import STATS_FORMATS
+from ..render.stats import STATS_FORMATS
 from . import cli, db_option, fail_cleanly, open_store
 from .indexing import _index
 from .remote import config_option, open_config, report_source, window_start

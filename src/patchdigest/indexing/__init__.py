@@ -14,7 +14,8 @@ returned :class:`~patchdigest.models.IndexSummary`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ..sources.gitepoch import GitEpoch
 from ..sources.mailbox import Mailbox
 from ..sources.publicinbox import PublicInbox
 from ..store import Cursor, Row, Store
-from .parsing import Parser, PoolParser, SerialParser, default_workers
+from .parsing import Parser, PoolParser, SerialParser, can_fork, default_workers
 
 __all__ = ["IndexedArchive", "Progress", "archive_kind", "index_archive", "register"]
 
@@ -67,29 +68,36 @@ class _Run:
     progress: Progress | None
     total: int | None
 
-    def write(self, raws: Iterable[RawMessage], cursor_of: Callable[[RawMessage], Cursor | None]) -> None:
-        """Parse and store ``raws``, committing every BATCH messages with the cursor of the
-        last one: a kill loses at most the uncommitted batch, which the next run redoes."""
+    def write(self, raws: Iterable[RawMessage], git_dirs: Mapping[int, str] | None = None) -> None:
+        """Parse and store ``raws``, committing every BATCH messages together with the
+        cursor of each epoch they reach: a kill loses at most the uncommitted batch, which
+        the next run redoes. ``git_dirs`` (epoch -> repository): the raws come without
+        bytes and the parser reads them; None for a mailbox (no cursors: it is reread)."""
         summary = self.summary
         rows: list[Row] = []
         failures: list[ParseFailure] = []
         deletions: list[tuple[Provenance, str]] = []
-        last: RawMessage | None = None
+        reached: dict[int, Cursor] = {}  # epoch -> the last commit of this batch in it
         pending = 0
-        reread = cursor_of is _no_cursor
+        reread = git_dirs is None
 
         def flush() -> None:
-            cursor = cursor_of(last) if last is not None else None
-            self.store.write_rows(self.archive_id, rows, failures, deletions, cursor, reread=reread)
+            self.store.write_rows(
+                self.archive_id, rows, failures, deletions, list(reached.values()), reread=reread
+            )
             rows.clear()
             failures.clear()
             deletions.clear()
+            reached.clear()
             if self.progress:
                 self.progress(summary.seen, self.total)
 
-        for raw, outcome in self.parser.outcomes(self.archive_id, raws):
+        if self.progress:
+            self.progress(summary.seen, self.total)
+        for raw, outcome in self.parser.outcomes(self.archive_id, raws, git_dirs):
             summary.seen += 1
-            last = raw
+            if raw.prov.epoch is not None and raw.prov.commit:
+                reached[raw.prov.epoch] = Cursor(raw.prov.epoch, raw.prov.seq & ORDINAL_MASK, raw.prov.commit)
             if raw.deleted:
                 summary.deleted += 1
                 deletions.append((raw.prov, raw.prov.blob or ""))
@@ -108,10 +116,6 @@ class _Run:
                 pending = 0
         if pending:
             flush()
-
-
-def _no_cursor(raw: RawMessage) -> Cursor | None:
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,23 +175,22 @@ def _plan_epoch(
     return _EpochPlan(epoch, after, start, max(epoch.count(tip) - start, 0))
 
 
-def _read_epoch(run: _Run, plan: _EpochPlan) -> None:
-    number = plan.epoch.number
-
-    def cursor_of(raw: RawMessage) -> Cursor:
-        return Cursor(number, raw.prov.seq & ORDINAL_MASK, raw.prov.commit or "")
-
-    raws = plan.epoch.iter_messages(after=plan.after, start_ordinal=plan.start)
-    try:
-        run.write(raws, cursor_of)
-    finally:
-        raws.close()  # stops the git children if the write failed or was interrupted
+def _read_epochs(plans: list[_EpochPlan], read_blobs: bool) -> Generator[RawMessage, None, None]:
+    """Every epoch's new commits as one stream, so that the parse workers never wait at
+    an epoch's end; each epoch's git children are stopped as soon as it is read (or the
+    reading stops)."""
+    for plan in plans:
+        raws = plan.epoch.iter_messages(after=plan.after, start_ordinal=plan.start, read_blobs=read_blobs)
+        try:
+            yield from raws
+        finally:
+            raws.close()
 
 
 def _parser(pending: int, workers: int | None) -> Parser:
     if workers is None:
         workers = default_workers() if pending >= PARALLEL_MIN else 1
-    return PoolParser(workers) if workers > 1 and pending > 0 else SerialParser()
+    return PoolParser(workers) if workers > 1 and pending > 0 and can_fork() else SerialParser()
 
 
 def _mailbox_size_hint(box: Mailbox) -> int:
@@ -223,13 +226,19 @@ def index_archive(
         ]
         total = sum(p.pending for p in plans)
         if not plans:
-            return summary
-        with _parser(total, workers) as parser:
-            run = _Run(store, aid, summary, parser, progress, total)
-            for plan in plans:
-                _read_epoch(run, plan)
+            return summary  # the no-op run: one rev-parse per epoch, nothing written
+        bulk = store.bulk_load() if total >= PARALLEL_MIN and store.is_empty() else nullcontext()
+        with bulk, _parser(total, workers) as parser:
+            # A pool's workers read the blobs themselves: this process streams the log only.
+            git_dirs = {p.epoch.number: str(p.epoch.git_dir) for p in plans}
+            raws = _read_epochs(plans, read_blobs=not parser.reads_blobs)
+            try:
+                _Run(store, aid, summary, parser, progress, total).write(raws, git_dirs)
+            finally:
+                raws.close()
     elif isinstance(archive, Mailbox):
         # Mailboxes have no history to follow: reread, and rows are replaced by seq.
         with _parser(_mailbox_size_hint(archive), workers) as parser:
-            _Run(store, aid, summary, parser, progress, None).write(archive.iter_messages(), _no_cursor)
+            _Run(store, aid, summary, parser, progress, None).write(archive.iter_messages())
+    store.refresh_statistics(summary.indexed + summary.failed)
     return summary

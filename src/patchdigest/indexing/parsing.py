@@ -3,12 +3,13 @@
 Two parsers with one interface, so that a run's rows are the same bytes whichever is used:
 
 * :class:`SerialParser` parses in this process (small runs: starting workers costs more);
-* :class:`PoolParser` sends chunks of raw bytes to worker processes and yields their
-  results in archive order. Workers build the ``messages`` row tuple themselves
-  (:func:`~patchdigest.store.row_of`): a tuple of str and int pickles several times
-  faster than a ``Message`` of nested frozen dataclasses, and the indexing process is
-  then left with git, SQLite and the pipes. At most ``depth`` chunks are in flight, so
-  memory stays flat however large the archive.
+* :class:`PoolParser` hands chunks of messages to worker processes and yields their
+  results in archive order. For a git archive a chunk is just blob ids: each worker reads
+  the bytes from a ``git cat-file --batch`` of its own. Workers build the ``messages`` row
+  tuple themselves (:func:`~patchdigest.store.row_of`): a tuple of str and int pickles
+  several times faster than a ``Message`` of nested frozen dataclasses. The indexing
+  process is left with the git log, SQLite and small pipes. At most ``depth`` chunks are
+  in flight, so memory stays flat however large the archive.
 """
 
 from __future__ import annotations
@@ -18,27 +19,47 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
-from multiprocessing import get_context
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from ..errors import ParseError
+from ..errors import ParseError, PatchdigestError
 from ..models import ParseFailure, Provenance, RawMessage
+from ..sources.catfile import BlobReader
 from ..store import Row, row_of
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
 # (data, seq, epoch, commit, blob, path, offset, commit time): a RawMessage flattened for
-# the pipe to a worker.
-Job = tuple[bytes, int, int | None, str | None, str | None, str | None, int | None, datetime | None]
-# A worker's answer per job: (row, "", "") or (None, reason, Message-ID guess).
-Answer = tuple[Row | None, str, str]
+# the pipe to a worker. data None: the worker reads the blob from the chunk's repository.
+Job = tuple[bytes | None, int, int | None, str | None, str | None, str | None, int | None, datetime | None]
+# A worker's answer per job: (ROW, row, "", ""), (FAILED, None, reason, Message-ID guess) or
+# (EMPTY, None, "", "") for an empty blob (what a purge leaves).
+ROW, FAILED, EMPTY = 0, 1, 2
+Answer = tuple[int, Row | None, str, str]
 # What the indexer gets per raw message: a row, a failure, or None when there was nothing
-# to parse (a deletion, an empty blob left by a purge).
+# to parse (a deletion, an empty blob, a commit without a message).
 Outcome = Row | ParseFailure | None
 
 CHUNK = 256  # messages per job sent to a worker: ~2.5 MB, ~40 ms of parsing
 CHUNK_BYTES = 8 << 20  # ... or fewer when messages are huge
+
+# In a worker: a `git cat-file --batch` on the epoch being read, kept from chunk to chunk
+# (it ends with the worker: its stdin closes). Epochs are read one after the other, so
+# the reader of the previous one is closed: one git child per worker, whatever the count
+# of epochs.
+_readers: dict[str, BlobReader] = {}
+
+
+def _reader(git_dir: str) -> BlobReader:
+    if git_dir not in _readers:
+        for old in _readers.values():
+            old.close()
+        _readers.clear()
+        _readers[git_dir] = BlobReader(git_dir)
+    return _readers[git_dir]
 
 
 def guess_msgid(data: bytes) -> str:
@@ -52,46 +73,71 @@ def guess_msgid(data: bytes) -> str:
     return line.decode("ascii", "replace")[:300]
 
 
-def parse_jobs(archive_id: int, jobs: list[Job]) -> list[Answer]:
-    """Parse a chunk (runs in a worker, or inline for the serial parser)."""
+def parse_jobs(archive_id: int, jobs: list[Job], git_dir: str | None = None) -> list[Answer]:
+    """Parse a chunk (runs in a worker, or inline for the serial parser). Jobs without
+    data are read from ``git_dir`` first, in one batch."""
     from ..parse import parse_message  # here, so that a no-op `index` never imports the parser
 
+    fetched: Iterator[bytes] = iter(())
+    wanted = [job[4] or "" for job in jobs if job[0] is None]
+    if wanted:
+        if git_dir is None:
+            raise ValueError("jobs without data need the repository to read them from")
+        fetched = iter(_reader(git_dir).read(wanted))
     answers: list[Answer] = []
     for data, seq, epoch, commit, blob, path, offset, commit_time in jobs:
+        if data is None:
+            data = next(fetched)
+        if not data:
+            answers.append((EMPTY, None, "", ""))
+            continue
         prov = Provenance("", seq, epoch, commit, blob, path, offset)
         where = prov.describe()
         try:
             message = parse_message(data, fallback_date=commit_time, where=where)
         except ParseError as exc:
             # The record keeps its provenance in columns: the reason is just the why.
-            answers.append((None, str(exc).removeprefix(f"{where}: "), guess_msgid(data)))
+            answers.append((FAILED, None, str(exc).removeprefix(f"{where}: "), guess_msgid(data)))
             continue
-        answers.append((row_of(archive_id, prov, message), "", ""))
+        answers.append((ROW, row_of(archive_id, prov, message), "", ""))
     return answers
 
 
-def _job(raw: RawMessage) -> Job:
+def _job(raw: RawMessage, by_blob: bool) -> Job:
     p = raw.prov
-    return (raw.data, p.seq, p.epoch, p.commit, p.blob, p.path, p.offset, raw.commit_time)
+    return (None if by_blob else raw.data, p.seq, p.epoch, p.commit, p.blob, p.path, p.offset, raw.commit_time)
 
 
-def _needs_parse(raw: RawMessage) -> bool:
-    return bool(raw.data) and not raw.deleted
+def _needs_parse(raw: RawMessage, by_blob: bool) -> bool:
+    if raw.deleted:
+        return False
+    return raw.prov.blob is not None if by_blob else bool(raw.data)
 
 
-def _merge(raws: list[RawMessage], answers: list[Answer]) -> Iterator[tuple[RawMessage, Outcome]]:
+def _merge(raws: list[RawMessage], answers: list[Answer], by_blob: bool) -> Iterator[tuple[RawMessage, Outcome]]:
     """Put a chunk's answers back beside its raw messages (answers cover only those parsed)."""
     it = iter(answers)
     for raw in raws:
-        if not _needs_parse(raw):
+        if not _needs_parse(raw, by_blob):
             yield raw, None
             continue
-        row, reason, msgid = next(it)
-        yield raw, row if row is not None else ParseFailure(raw.prov, reason, msgid)
+        kind, row, reason, msgid = next(it)
+        if kind == ROW:
+            yield raw, row
+        elif kind == FAILED:
+            yield raw, ParseFailure(raw.prov, reason, msgid)
+        else:
+            yield raw, None
+
+
+def _jobs(chunk: list[RawMessage], by_blob: bool) -> list[Job]:
+    return [_job(r, by_blob) for r in chunk if _needs_parse(r, by_blob)]
 
 
 class SerialParser:
-    """Parses in the calling process."""
+    """Parses in the calling process, from the bytes the source read."""
+
+    reads_blobs = False
 
     def __enter__(self) -> SerialParser:
         return self
@@ -99,15 +145,22 @@ class SerialParser:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def outcomes(self, archive_id: int, raws: Iterable[RawMessage]) -> Iterator[tuple[RawMessage, Outcome]]:
+    def outcomes(
+        self, archive_id: int, raws: Iterable[RawMessage], git_dirs: Mapping[int, str] | None = None
+    ) -> Iterator[tuple[RawMessage, Outcome]]:
         for chunk in _chunks(raws):
-            yield from _merge(chunk, parse_jobs(archive_id, [_job(r) for r in chunk if _needs_parse(r)]))
+            yield from _merge(chunk, parse_jobs(archive_id, _jobs(chunk, False)), False)
 
 
 def _chunks(raws: Iterable[RawMessage]) -> Iterator[list[RawMessage]]:
+    """CHUNK messages at a time (fewer if they are big); a chunk never spans two epochs,
+    so that it has one repository to read blobs from."""
     chunk: list[RawMessage] = []
     size = 0
     for raw in raws:
+        if chunk and raw.prov.epoch != chunk[0].prov.epoch:
+            yield chunk
+            chunk, size = [], 0
         chunk.append(raw)
         size += len(raw.data)
         if len(chunk) >= CHUNK or size >= CHUNK_BYTES:
@@ -139,11 +192,22 @@ def _warm_up() -> None:
 class PoolParser:
     """Parses in ``workers`` processes, results in submission order.
 
+    For a git archive the workers also read the blobs (``reads_blobs``): the indexing
+    process streams only the log, and the messages go from git to the worker that parses
+    them without passing through it (measured: pickling 200 MB of messages and piping them
+    twice cost a third of a full index).
+
     Create it before any thread is started (the git stream runs one): the workers are
     forked at once, and forking a process that runs threads can copy a held lock.
     """
 
     def __init__(self, workers: int, *, depth: int | None = None) -> None:
+        # Imported here: a run with nothing to parse never needs multiprocessing.
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+        from multiprocessing import get_context
+
+        self._broken = BrokenProcessPool
         self.workers = workers
         self.depth = depth if depth is not None else 2 * workers + 2
         self.executor = ProcessPoolExecutor(
@@ -153,6 +217,8 @@ class PoolParser:
             initargs=(os.getpid(),),
         )
         self.executor.submit(_warm_up).result()
+
+    reads_blobs = True
 
     def __enter__(self) -> PoolParser:
         return self
@@ -170,25 +236,40 @@ class PoolParser:
         for process in list(processes.values()):
             process.terminate()
 
-    def outcomes(self, archive_id: int, raws: Iterable[RawMessage]) -> Iterator[tuple[RawMessage, Outcome]]:
+    def outcomes(
+        self, archive_id: int, raws: Iterable[RawMessage], git_dirs: Mapping[int, str] | None = None
+    ) -> Iterator[tuple[RawMessage, Outcome]]:
+        """``git_dirs`` (epoch -> repository): the raws come without bytes
+        (``read_blobs=False``) and the workers read each blob from its epoch themselves."""
+        by_blob = git_dirs is not None
         in_flight: deque[tuple[list[RawMessage], Future[list[Answer]]]] = deque()
         try:
             for chunk in _chunks(raws):
-                jobs = [_job(r) for r in chunk if _needs_parse(r)]
-                in_flight.append((chunk, self.executor.submit(parse_jobs, archive_id, jobs)))
+                epoch = chunk[0].prov.epoch
+                git_dir = git_dirs[epoch] if git_dirs is not None and epoch is not None else None
+                future = self.executor.submit(parse_jobs, archive_id, _jobs(chunk, by_blob), git_dir)
+                in_flight.append((chunk, future))
                 # Hand back what is ready; wait only when the window is full.
                 while in_flight and (len(in_flight) >= self.depth or in_flight[0][1].done()):
-                    done, future = in_flight.popleft()
-                    yield from _merge(done, future.result())
+                    done, ready = in_flight.popleft()
+                    yield from _merge(done, ready.result(), by_blob)
             while in_flight:
-                done, future = in_flight.popleft()
-                yield from _merge(done, future.result())
+                done, ready = in_flight.popleft()
+                yield from _merge(done, ready.result(), by_blob)
+        except self._broken as exc:
+            raise PatchdigestError(f"a parse worker died ({exc}); rerun to resume") from exc
         finally:
-            for _, future in in_flight:
-                future.cancel()
+            for _, pending in in_flight:
+                pending.cancel()
 
 
 Parser = SerialParser | PoolParser
+
+
+def can_fork() -> bool:
+    """The pool forks its workers (they start in milliseconds, with the parser already
+    imported); where fork is not available (Windows) parsing stays in-process."""
+    return hasattr(os, "fork")
 
 
 def default_workers() -> int:

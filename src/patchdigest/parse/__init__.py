@@ -64,7 +64,7 @@ def parse_message(raw: bytes, *, fallback_date: datetime | None = None, where: s
 
 
 def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
-    if not raw.strip():
+    if not raw or raw.isspace():  # not raw.strip(), which copies the whole message
         raise ParseError("empty message", where=where)
     head, raw_body = split_message(raw)
     headers = read_headers(head)

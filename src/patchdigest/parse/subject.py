@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..models import Subject
 from .headers import clean_text
@@ -15,7 +16,11 @@ _VERSION = re.compile(r"^v(\d+)(?:\.(\d+))?$", re.I)
 # "[PATCHv3]", "[RFCv2]", "[PATCH-v4]": the version glued to the keyword.
 _GLUED = re.compile(r"^(patch|rfc|resend)[-_]?(v\d+(?:\.\d+)?)$", re.I)
 _COUNTER = re.compile(r"^(\d+)/(\d+)$")
+_SEPARATORS = re.compile(r"[\s,]+")
 _NUMBER = re.compile(r"^\d+(\.\d+)*(-rc\d+)?$", re.I)
+# Versions and counters longer than this are noise ("[PATCH v123456789012345678901]"),
+# and would not fit the index's 64-bit integers (or int()'s 4300-digit limit).
+_MAX_DIGITS = 6
 # Words in a patch tag group that are not a project name.
 _NOT_PROJECT = {
     "patch", "rfc", "resend", "git", "pull", "repost", "autosel", "stable", "net", "for",
@@ -26,9 +31,10 @@ _NOT_PROJECT = {
 
 def _words(group: str) -> list[str]:
     # "[PATCH v6,19/24]" separates with a comma; "[PATCH v2 3/7]" with spaces.
-    return [w for w in re.split(r"[\s,]+", group.strip()) if w]
+    return [w for w in _SEPARATORS.split(group.strip()) if w]
 
 
+@lru_cache(maxsize=4096)
 def parse_subject(raw: str) -> Subject:
     full = clean_text(raw)
     rest = full
@@ -69,13 +75,16 @@ def parse_subject(raw: str) -> Subject:
             elif lw == "pull":
                 is_pull = True
             elif (v := _VERSION.match(w)) and not version_text:
-                version, version_text = int(v.group(1)), w
+                if len(v.group(1)) <= _MAX_DIGITS:
+                    version, version_text = int(v.group(1)), w
             elif (c := _COUNTER.match(w)) and counter is None:
-                counter, total = int(c.group(1)), int(c.group(2))
+                if max(len(c.group(1)), len(c.group(2))) <= _MAX_DIGITS:
+                    counter, total = int(c.group(1)), int(c.group(2))
             elif (
                 # "[PATCH 1 of 2]" (Mercurial patchbomb style)
                 w.isdigit() and i + 2 < len(expanded) and lower[i + 1] == "of"
                 and expanded[i + 2].isdigit() and counter is None
+                and max(len(w), len(expanded[i + 2])) <= _MAX_DIGITS
             ):  # fmt: skip
                 counter, total = int(w), int(expanded[i + 2])
                 tags.extend(expanded[i + 1 : i + 3])

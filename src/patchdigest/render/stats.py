@@ -1,8 +1,5 @@
 """``patchdigest stats`` output: plain text (the seed report's ``%7d`` columns) and JSON
 described by ``schema/stats-v1.schema.json``. Deterministic: nothing about the run itself.
-
-(It lives outside ``render/`` while the digest renderers are being reworked; it belongs
-there as ``render/stats.py``.)
 """
 
 from __future__ import annotations
@@ -11,9 +8,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .analyze.stats import REVIEWER_KEYS, Stats, human_duration
-from .models import Person
-from .render._env import one_line, strip_controls
+from ..analyze.stats import REVIEWER_KEYS, Stats, human_duration
+from ..models import Person
+from ._env import one_line, strip_controls
 
 SCHEMA_ID = "https://patchdigest.invalid/schema/stats-v1.json"
 SCHEMA_VERSION = 1

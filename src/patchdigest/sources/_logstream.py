@@ -15,6 +15,7 @@ of commits plus the pipe buffers are ever in flight.
 
 from __future__ import annotations
 
+import io
 import queue
 import re
 import threading
@@ -124,6 +125,13 @@ def _parse_change(line: bytes) -> _Change:
     )
 
 
+class _Discard(io.BytesIO):
+    """Where the feeder's blob requests go when nobody reads the blobs."""
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        return len(data)
+
+
 class _End:
     """Queue sentinel: the log finished (``error`` set if reading it failed)."""
 
@@ -214,9 +222,12 @@ def _read_blob(cat_out: IO[bytes], item: CommitBlob, where: str) -> bytes:
 
 
 def stream_commits(
-    git_dir: Path, tip: str, after: str | None, *, sharded: bool
+    git_dir: Path, tip: str, after: str | None, *, sharded: bool, read_blobs: bool = True
 ) -> Generator[tuple[CommitBlob, bytes], None, None]:
     """Yield (commit, message bytes) for ``after..tip`` oldest first; b"" when no blob.
+
+    ``read_blobs=False``: only the log is read (no cat-file child) and the bytes are
+    always b""; ``CommitBlob.blob`` names the blob for a reader of its own.
 
     Closing the generator early (break, ``close()``, garbage collection) terminates
     both git children and joins the feeder thread before returning.
@@ -244,15 +255,19 @@ def stream_commits(
             "--",
         ],
     )
-    try:
-        cat = GitProcess(git_dir, ["cat-file", "--batch"], stdin=True)
-    except SourceError:
-        log.stop()
-        raise
-    assert cat.stdin is not None
+    cat: GitProcess | None = None
+    requests: IO[bytes] = _Discard()
+    if read_blobs:
+        try:
+            cat = GitProcess(git_dir, ["cat-file", "--batch"], stdin=True)
+        except SourceError:
+            log.stop()
+            raise
+        assert cat.stdin is not None
+        requests = cat.stdin
     items: queue.Queue[list[CommitBlob] | _End] = queue.Queue(maxsize=_QUEUE_DEPTH)
     feeder = threading.Thread(
-        target=_feed, args=(log, cat.stdin, items, sharded), name="patchdigest-git-feed", daemon=True
+        target=_feed, args=(log, requests, items, sharded), name="patchdigest-git-feed", daemon=True
     )
     feeder.start()
     finished = False
@@ -267,10 +282,13 @@ def stream_commits(
                 finished = True
                 return
             for item in got:
-                data = _read_blob(cat.stdout, item, where) if item.blob is not None else b""
+                data = _read_blob(cat.stdout, item, where) if cat is not None and item.blob is not None else b""
                 yield item, data
     finally:
-        if finished:
+        if cat is None:
+            if not finished:
+                log.kill()
+        elif finished:
             cat.finish()  # its stdin is closed and every answer read: it is exiting
         else:
             log.kill()
@@ -283,4 +301,5 @@ def stream_commits(
                 pass
         feeder.join()
         log.stop()
-        cat.stop()
+        if cat is not None:
+            cat.stop()

@@ -124,7 +124,7 @@ class GitEpoch:
         return out.split()
 
     def iter_messages(
-        self, after: str | None = None, start_ordinal: int | None = None
+        self, after: str | None = None, start_ordinal: int | None = None, *, read_blobs: bool = True
     ) -> Generator[RawMessage, None, None]:
         """Every commit after ``after`` (exclusive; None: from the root) up to the tip, oldest first.
 
@@ -139,6 +139,9 @@ class GitEpoch:
         * anything else (a commit touching other files) and any empty blob (a purged
           message): ``data=b""``. Callers count ``data == b""`` as skipped; ``deleted``
           still says whether the commit was a deletion.
+
+        ``read_blobs=False`` reads only the history: ``data`` is always b"" and ``prov.blob``
+        names the blob, for a caller that reads blobs itself (see ``catfile.BlobReader``).
 
         The tip is read once, when iteration starts: commits added meanwhile wait for the
         next call. Raises SourceError if ``after`` is not in the current history (the
@@ -160,7 +163,8 @@ class GitEpoch:
                 return
             if start_ordinal is None:
                 ordinal = self.count(after)
-        with contextlib.closing(stream_commits(self.git_dir, tip, after, sharded=self.sharded)) as stream:
+        stream = stream_commits(self.git_dir, tip, after, sharded=self.sharded, read_blobs=read_blobs)
+        with contextlib.closing(stream):
             for item, data in stream:
                 prov = Provenance(
                     source=self.source,

@@ -1,0 +1,281 @@
+"""Indexing end to end on small archives: accounting, failures, duplicates, new epochs,
+the parallel parser, and what a no-op run costs."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from patchdigest.cli import cli
+from patchdigest.indexing import index_archive, register
+from patchdigest.models import Kind, RawMessage
+from patchdigest.sources.build import append_messages, build_v2_inbox, delete_message
+from patchdigest.store import Store
+from patchdigest.store.schema import MIGRATIONS
+
+from .conftest import CORPUS, MAIL_DIR, child_env, replicated, tables
+
+
+def run(*args: str) -> Result:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def summary_of(result: Result) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_every_message_is_accounted_for(sample_inbox: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite"
+    result = run("index", str(sample_inbox), "--db", str(db))
+    assert summary_of(result) == "sample: seen 38 = indexed 37 + failed 1 + deleted 0 + skipped 0"
+    # The garbage mail is named on stderr with its commit, and recorded.
+    assert re.search(r"warning: cannot parse epoch 0 commit [0-9a-f]{12}: no RFC 5322 header block", result.stderr)
+    got = tables(db)
+    assert len(got["messages"]) == 37
+    (failure,) = got["failures"]
+    commit, blob, reason = failure[3], failure[4], failure[8]
+    assert re.fullmatch(r"[0-9a-f]{40}", str(commit)) and re.fullmatch(r"[0-9a-f]{40}", str(blob))
+    assert reason == "no RFC 5322 header block (no From, Subject, Message-ID or Date)"
+    shown = subprocess.run(["git", f"--git-dir={sample_inbox / 'git' / '0.git'}", "show", f"{commit}:m"],
+                           capture_output=True, check=True).stdout  # fmt: skip
+    assert shown == (MAIL_DIR / "0038-binary-junk.eml").read_bytes()
+
+    doctor = run("doctor", "--db", str(db))
+    assert doctor.stdout == f"sample: epoch 0 commit {str(commit)[:12]}: {reason}\n"
+    assert doctor.stderr == "1 message(s) could not be indexed\n"
+    assert run("doctor", str(sample_inbox), "--db", str(db)).stdout == doctor.stdout
+
+
+def test_deletions_and_purged_blobs_are_counted(sample_inbox: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite"
+    run("index", str(sample_inbox), "--db", str(db))
+    epoch = sample_inbox / "git" / "0.git"
+    first = subprocess.run(["git", f"--git-dir={epoch}", "rev-list", "--max-parents=0", "master"],
+                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    delete_message(epoch, first)
+    append_messages(epoch, [b""])  # what a purge leaves: a commit whose `m` is empty
+    result = run("index", str(sample_inbox), "--db", str(db))
+    assert summary_of(result) == "sample: seen 2 = indexed 0 + failed 0 + deleted 1 + skipped 1"
+    rows = tables(db)["messages"]
+    assert [r[1] for r in rows if r[-1] is not None] == [0], "the first message is a tombstone"
+    assert run("index", str(sample_inbox), "--db", str(db)).stderr.endswith(
+        "seen 0 = indexed 0 + failed 0 + deleted 0 + skipped 0\n"
+    )
+
+
+def test_a_new_epoch_is_picked_up(sample_inbox: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite"
+    run("index", str(sample_inbox), "--db", str(db))
+    build_v2_inbox(sample_inbox, CORPUS[:3], epoch=1)
+    assert summary_of(run("index", str(sample_inbox), "--db", str(db))).startswith("sample: seen 3 = indexed 3")
+    got = tables(db)
+    assert [c[1] for c in got["cursors"]] == [0, 1]
+    assert [r[1] for r in got["messages"][-3:]] == [1 << 32, (1 << 32) + 1, (1 << 32) + 2]
+
+
+def _store(db: Path) -> Store:
+    return Store(db)
+
+
+def test_duplicate_message_ids_have_one_canonical_copy(tmp_path: Path) -> None:
+    """0026 and 0027 are one mail delivered twice (same Message-ID, other Received lines):
+    both are stored, the first in archive order is the one digests count; deleting it
+    promotes the other. 0029 carries a second Message-ID appended by public-inbox."""
+    inbox = tmp_path / "dups"
+    names = ["0026-capital-v2-first-delivery.eml", "0027-capital-v2-same-message-id-redelivered.eml",
+             "0029-autosel-two-message-id-headers.eml"]  # fmt: skip
+    build_v2_inbox(inbox, [(MAIL_DIR / n).read_bytes() for n in names], name="dups")
+    db = tmp_path / "index.sqlite"
+    run("index", str(inbox), "--db", str(db))
+    with _store(db) as store:
+        aid = register(store, inbox).archive_id
+        every = store.messages(aid, canonical_only=False)
+        canonical = store.messages(aid)
+        assert len(every) == 3 and [m.prov.seq for m in canonical] == [0, 2]
+        autosel = canonical[1].message
+        assert autosel.msgid == "<2f8e4c1a9b0d7e36@archive.example.org>"  # the last header
+        assert autosel.original_msgid == "<20210310162005.55210-12-lena.fischer@example.org>"
+        assert store.by_msgids(aid, [autosel.original_msgid])[0].prov.seq == 2
+    # The digest is the one of an archive that got the mail once.
+    single = tmp_path / "single"
+    build_v2_inbox(single, [(MAIL_DIR / n).read_bytes() for n in (names[0], names[2])], name="dups")
+    run("index", str(single), "--db", str(tmp_path / "single.sqlite"))
+    for fmt in ("text", "json"):
+        twice = run("report", str(inbox), "--db", str(db), "--no-index", "--format", fmt).stdout
+        once = run("report", str(single), "--db", str(tmp_path / "single.sqlite"), "--no-index", "--format", fmt).stdout
+        assert twice == once
+    assert json.loads(twice)["stats"]["emails"] == 2
+
+    delete_message(inbox / "git" / "0.git", every[0].prov.blob or "")
+    run("index", str(inbox), "--db", str(db))
+    with _store(db) as store:
+        assert [m.prov.seq for m in store.messages(aid)] == [1, 2], "the second delivery is canonical now"
+
+
+def test_pool_and_in_process_parsing_store_the_same_bytes(big_inbox: Path, tmp_path: Path) -> None:
+    serial, pooled = tmp_path / "serial.sqlite", tmp_path / "pooled.sqlite"
+    run("index", str(big_inbox), "--db", str(serial), "--jobs", "1")
+    run("index", str(big_inbox), "--db", str(pooled), "--jobs", "2")
+    assert tables(serial) == tables(pooled)
+
+
+def test_the_pool_keeps_a_bounded_window(big_inbox: Path, tmp_path: Path) -> None:
+    """Memory stays flat: the parser never reads more than its window ahead of the writer."""
+    from patchdigest.indexing.parsing import CHUNK, PoolParser
+
+    with Store(tmp_path / "x.sqlite") as store:
+        indexed = register(store, big_inbox)
+    (epoch,) = indexed.archive.epochs()  # type: ignore[union-attr]
+    read = 0
+
+    def counted() -> object:
+        nonlocal read
+        for raw in epoch.iter_messages():
+            read += 1
+            yield raw
+
+    lead = 0
+    with PoolParser(2, depth=3) as parser:
+        for done, (_, outcome) in enumerate(parser.outcomes(1, counted()), start=1):  # type: ignore[arg-type]
+            lead = max(lead, read - done)
+            assert outcome is not None
+    assert done > 2000 and lead <= 4 * CHUNK
+
+
+def test_a_noop_run_reads_nothing_and_imports_little(sample_inbox: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite"
+    run("index", str(sample_inbox), "--db", str(db))
+    script = (
+        "import sys\n"
+        "from patchdigest.cli import main\n"
+        f"sys.argv = ['patchdigest', 'index', {str(sample_inbox)!r}, '--db', {str(db)!r}, '-q']\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "heavy = ('jinja2', 'rich', 'patchdigest.parse', 'patchdigest.render', 'patchdigest.analyze',"
+        " 'patchdigest.sync', 'email.parser', 'concurrent.futures.process')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=child_env(), check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_index_any_bytes_never_loses_a_message(tmp_path: Path) -> None:
+    """Whatever the blobs hold, each one ends up a row or a failure, and rows insert."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from patchdigest.indexing.parsing import SerialParser
+    from patchdigest.models import Provenance
+
+    store = Store(":memory:")
+    aid = store.archive_id("fuzz", "fuzz", "mbox")
+    pieces = st.sampled_from([b"From: a <a@b>\n", b"Subject: [PATCH 99999999999999999999/1] x\n",
+                              b"Date: Wed, 10 Mar 2021 12:00:00 +9999\n", b"Message-ID: <x@y>\n", b"\n",
+                              b"diff --git a/x b/x\n@@ -1 +1 @@\n-a\n+b\n", b"\xff\x00", b"=?utf-8?q?=C3?=",
+                              b"Subject: [PATCH v123456789012345678901] big\n"])  # fmt: skip
+    mails = st.lists(st.one_of(pieces, st.binary(max_size=40)), max_size=12).map(b"".join)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(mails, min_size=1, max_size=8))
+    def check(blobs: list[bytes]) -> None:
+        raws = [RawMessage(b, Provenance("fuzz", seq=i, path="fuzz", offset=i)) for i, b in enumerate(blobs)]
+        outcomes = list(SerialParser().outcomes(aid, raws))
+        assert [r for r, _ in outcomes] == raws
+        rows = [o for _, o in outcomes if isinstance(o, tuple)]
+        failures = [o for _, o in outcomes if o is not None and not isinstance(o, tuple)]
+        assert len(rows) + len(failures) == sum(1 for b in blobs if b)
+        store.write_rows(aid, rows, failures, [], [], reread=True)
+
+    check()
+
+
+def test_a_database_at_schema_1_is_migrated(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite"
+    con = sqlite3.connect(db)
+    for statement in MIGRATIONS[0].split(";\n"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with Store(db) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "messages_by_commit" not in names and "messages_by_date" in names
+
+
+def test_library_index_counts_kinds(sample_inbox: Path, tmp_path: Path) -> None:
+    with Store(tmp_path / "x.sqlite") as store:
+        indexed = register(store, sample_inbox)
+        summary = index_archive(store, indexed)
+        assert summary.seen == summary.indexed + summary.failed + summary.deleted + summary.skipped == 38
+        kinds = {m.message.kind for m in store.messages(indexed.archive_id)}
+    assert {Kind.PATCH, Kind.COVER, Kind.REPLY, Kind.PULL} <= kinds
+
+
+def _die(*args: object) -> None:
+    import os
+
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_a_clean_error(big_inbox: Path, tmp_path: Path) -> None:
+    """A parse worker killed from outside (the OOM killer, say) ends the run with one
+    error line, and the rerun completes the index."""
+    from patchdigest.errors import PatchdigestError
+    from patchdigest.indexing import parsing
+
+    db = tmp_path / "index.sqlite"
+    with Store(db) as store:
+        indexed = register(store, big_inbox)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(parsing, "parse_jobs", _die)  # the workers are forked: they see it too
+            with pytest.raises(PatchdigestError, match="a parse worker died"):
+                index_archive(store, indexed, workers=2)
+        assert index_archive(store, indexed, workers=2).indexed > 2000
+
+
+def test_a_rewrite_of_an_older_epoch_keeps_later_deletions(tmp_path: Path) -> None:
+    """public-inbox writes a deletion into the newest epoch, whatever epoch holds the
+    message. A purge that rewrites the older epoch makes the indexer drop and re-read its
+    rows: the deletion, in an epoch not read again, must still hold."""
+    from .gitpurge import purge_blob
+
+    inbox = tmp_path / "two"
+    mails = replicated(1)
+    build_v2_inbox(inbox, mails[:20], name="two", epoch=0)
+    build_v2_inbox(inbox, mails[20:25], name="two", epoch=1)
+    e0, e1 = inbox / "git" / "0.git", inbox / "git" / "1.git"
+
+    def blob(rev: str) -> str:
+        return subprocess.run(["git", f"--git-dir={e0}", "rev-parse", f"{rev}:m"],
+                              capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+
+    deleted, purged = blob("master~2"), blob("master~10")
+    # The deletion lands in epoch 1; its blob must be there too (public-inbox epochs share
+    # objects through alternates).
+    data = subprocess.run(["git", f"--git-dir={e0}", "cat-file", "blob", deleted], capture_output=True, check=True)
+    subprocess.run(["git", f"--git-dir={e1}", "hash-object", "-w", "--stdin"], input=data.stdout, check=True,
+                   capture_output=True)  # fmt: skip
+    delete_message(e1, deleted)
+    db = tmp_path / "index.sqlite"
+    run("index", str(inbox), "--db", str(db))
+    assert [r[4] for r in tables(db)["messages"] if r[-1] is not None] == [deleted]
+
+    purge_blob(e0, purged)  # rewrites epoch 0 from the purged message on
+    summary = summary_of(run("index", str(inbox), "--db", str(db)))
+    assert "history rewritten" in summary, summary
+    got = tables(db)
+    assert [r[4] for r in got["messages"] if r[-1] is not None] == [deleted], "the deletion was lost"
+    assert purged not in [r[4] for r in got["messages"]]
+    fresh = tmp_path / "fresh.sqlite"
+    run("index", str(inbox), "--db", str(fresh))
+    assert got == tables(fresh)
