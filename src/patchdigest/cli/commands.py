@@ -15,18 +15,14 @@ from ..render import FORMATS, PATCH_CHOICES
 from ..store import Store
 from . import cli, db_option, fail_cleanly, open_store
 from .indexing import _index, _summary_line  # noqa: F401 - remote.py and stats.py import them from here
-from .remote import config_option, report_source, window_start
+from .remote import config_option, report_source
 from .stats import git_tree_options, review_args
+from .windowing import WindowArgs, window_options
 
 
 @cli.command()
 @click.argument("archive")
-@click.option("--range", "range_", metavar="A..B", help="Commits after A up to and including B.")
-@click.option("--since", metavar="DATE", help="Messages dated on or after DATE (YYYY-MM-DD or ISO time).")
-@click.option("--until", metavar="DATE", help="Messages dated up to DATE (a day is included whole).")
-@click.option("--day", metavar="DATE", help="One day, e.g. 2021-03-10.")
-@click.option("--week", metavar="YYYY-Www", help="One ISO week, e.g. 2021-W10.")
-@click.option("--tz", default="UTC", show_default=True, help="Time zone for dates and days.")
+@window_options
 @click.option("--top", default=15, show_default=True, type=click.IntRange(1, 1000), help="Rows in the top lists.")
 @click.option("--title", help="List name in the heading (default: from List-Id, upper-cased).")
 @click.option(
@@ -63,12 +59,7 @@ from .stats import git_tree_options, review_args
 @fail_cleanly
 def report(
     archive: str,
-    range_: str | None,
-    since: str | None,
-    until: str | None,
-    day: str | None,
-    week: str | None,
-    tz: str,
+    window: WindowArgs,
     top: int,
     title: str | None,
     fmt: str,
@@ -92,14 +83,8 @@ def report(
     indexed first (only what is new), then the digest is rendered from the index.
     Unparseable messages are named on stderr and recorded.
     """
-    chosen = [o for o, v in (("--range", range_), ("--day", day), ("--week", week), ("--since-last", since_last)) if v]
-    if since or until:
-        chosen.append("--since/--until")
-    if len(chosen) > 1:
-        raise click.UsageError(f"choose one of {', '.join(chosen)}")
-    zone = windows.zone(tz)
-    since_hint = window_start(since, day, week, tz)
-    archive, remote_base_url = report_source(archive, config_path, offline=offline, since=since_hint)
+    window.check(since_last=since_last)
+    archive, remote_base_url = report_source(archive, config_path, offline=offline, since=window.start())
     base_url = base_url or remote_base_url
     with open_store(db) as store:
         indexed = register(store, archive)
@@ -108,16 +93,8 @@ def report(
         advance_to: int | None = None
         if since_last:
             selection, advance_to = _since_last(store, indexed, cursor_name)
-        elif range_:
-            selection = windows.commit_range(indexed.archive, range_)
-        elif day:
-            selection = windows.day(day, zone)
-        elif week:
-            selection = windows.week(week, zone)
-        elif since or until:
-            selection = windows.dates(since, until, zone)
         else:
-            selection = windows.everything()
+            selection = window.selection(indexed.archive)
         digest = make_digest(
             store, indexed, selection, title=title, top=top, base_url=base_url, all_headers=all_headers,
             **review_args(config_path, git_tree, git_tree_range),

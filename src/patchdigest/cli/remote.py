@@ -99,20 +99,6 @@ def report_source(target: str, config_path: str | None, *, offline: bool, since:
     return str(path), remote.link_url
 
 
-def window_start(since: str | None, day: str | None, week: str | None, tz: str) -> datetime | None:
-    """Where report's date window starts, if it has one: how far back a first sync must go."""
-    zone = windows.zone(tz)
-    if day:
-        selection = windows.day(day, zone)
-    elif week:
-        selection = windows.week(week, zone)
-    elif since:
-        selection = windows.dates(since, None, zone)
-    else:
-        return None
-    return selection.date_range[0] if selection.date_range else None
-
-
 @cli.command()
 @click.argument("name")
 @click.argument("url")

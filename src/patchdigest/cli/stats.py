@@ -9,13 +9,13 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import windows
 from ..pipeline import make_digest, register
-from ..review import load_people, make_stats, people_from_config, tree_patch_ids
 from ..render.stats import STATS_FORMATS
+from ..review import load_people, make_stats, people_from_config, tree_patch_ids
 from . import cli, db_option, fail_cleanly, open_store
 from .indexing import _index
-from .remote import config_option, open_config, report_source, window_start
+from .remote import config_option, open_config, report_source
+from .windowing import WindowArgs, window_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,33 +45,11 @@ def review_args(config_path: str | None, git_tree: str | None, git_tree_range: i
     return {"people": people, "tree": tree}
 
 
-def _selection(archive: Any, range_: str | None, since: str | None, until: str | None,
-               day: str | None, week: str | None, tz: str) -> windows.Selection:  # fmt: skip
-    chosen = [o for o, v in (("--range", range_), ("--day", day), ("--week", week)) if v]
-    if since or until:
-        chosen.append("--since/--until")
-    if len(chosen) > 1:
-        raise click.UsageError(f"choose one of {', '.join(chosen)}")
-    zone = windows.zone(tz)
-    if range_:
-        return windows.commit_range(archive, range_)
-    if day:
-        return windows.day(day, zone)
-    if week:
-        return windows.week(week, zone)
-    if since or until:
-        return windows.dates(since, until, zone)
-    return windows.everything()
 
 
 @cli.command()
 @click.argument("archive")
-@click.option("--range", "range_", metavar="A..B", help="Commits after A up to and including B.")
-@click.option("--since", metavar="DATE", help="Messages dated on or after DATE (YYYY-MM-DD or ISO time).")
-@click.option("--until", metavar="DATE", help="Messages dated up to DATE (a day is included whole).")
-@click.option("--day", metavar="DATE", help="One day, e.g. 2021-03-10.")
-@click.option("--week", metavar="YYYY-Www", help="One ISO week, e.g. 2021-W10.")
-@click.option("--tz", default="UTC", show_default=True, help="Time zone for dates and days.")
+@window_options
 @click.option("--top", default=15, show_default=True, type=click.IntRange(1, 1000), help="Rows in each list.")
 @click.option("--title", help="List name in the heading (default: from List-Id, upper-cased).")
 @click.option("--format", "fmt", type=click.Choice(sorted(STATS_FORMATS)), default="text", show_default=True)
@@ -90,12 +68,7 @@ def _selection(archive: Any, range_: str | None, since: str | None, until: str |
 @fail_cleanly
 def stats(
     archive: str,
-    range_: str | None,
-    since: str | None,
-    until: str | None,
-    day: str | None,
-    week: str | None,
-    tz: str,
+    window: WindowArgs,
     top: int,
     title: str | None,
     fmt: str,
@@ -129,12 +102,13 @@ def stats(
     if bots_file:
         settings["bots_file"] = Path(bots_file)
     people = load_people(**settings)
-    path, _base_url = report_source(archive, config_path, offline=offline, since=window_start(since, day, week, tz))
+    window.check()
+    path, _base_url = report_source(archive, config_path, offline=offline, since=window.start())
     with open_store(db) as store:
         indexed = register(store, path)
         if not no_index:
             _index(store, indexed, quiet=True)
-        selection = _selection(indexed.archive, range_, since, until, day, week, tz)
+        selection = window.selection(indexed.archive)
         digest = make_digest(store, indexed, selection, title=title, top=top, reviews=False)
         result = make_stats(store, indexed.archive_id, digest, people=people, include_bots=include_bots, top=top)
     text = STATS_FORMATS[fmt](result)
