@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.conftest import MAIL_DIR
 
 from patchdigest.cli import cli
-from tests.conftest import MAIL_DIR
 
 
 def test_every_command_has_help() -> None:
@@ -48,9 +48,9 @@ def test_report_on_a_missing_commit_is_one_line(sample_inbox: Path, tmp_path: Pa
 
 
 def test_report_rejects_two_windows(sample_inbox: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["report", str(sample_inbox), "--db", str(tmp_path / "i.sqlite"), "--day", "2021-03-10", "--week", "2021-W10"]
-    )
+    db = str(tmp_path / "i.sqlite")
+    args = ["report", str(sample_inbox), "--db", db, "--day", "2021-03-10", "--week", "2021-W10"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "choose one of" in result.output
 

@@ -144,7 +144,8 @@ def test_reruns_are_byte_identical(kvmarm_inbox: Path, kvmarm_db: Path, tmp_path
 
 
 def test_unknown_commit_is_a_clear_error(kvmarm_inbox: Path, kvmarm_db: Path) -> None:
-    result = CliRunner().invoke(cli, ["report", str(kvmarm_inbox), "--db", str(kvmarm_db), "--range", "deadbeef..9df3e071"])
+    args = ["report", str(kvmarm_inbox), "--db", str(kvmarm_db), "--range", "deadbeef..9df3e071"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "commit 'deadbeef' is not in the archive" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

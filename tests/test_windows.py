@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.conftest import MAIL_DIR
 
 from patchdigest.cli import cli
 from patchdigest.errors import RangeError
 from patchdigest.sources import open_archive
 from patchdigest.sources.build import build_v2_inbox
 from patchdigest.windows import commit_range
-from tests.conftest import MAIL_DIR
 
 # Epoch 0 holds the v1 series and early mails; epoch 1 the v2 series onwards.
 SPLIT = 12
@@ -83,7 +83,8 @@ def test_day_window_uses_utc_and_tz(two_epochs: tuple[Path, list[str], list[str]
     assert utc.exit_code == 0, utc.output
     assert utc.stdout.startswith("From 2021-03-10 to 2021-03-10\n")
     # Twelve hours east, the same calendar day starts earlier in UTC: the selection moves.
-    east = CliRunner().invoke(cli, ["report", str(inbox), "--db", db, "--day", "2021-03-10", "--tz", "Pacific/Auckland"])
+    args = ["report", str(inbox), "--db", db, "--day", "2021-03-10", "--tz", "Pacific/Auckland"]
+    east = CliRunner().invoke(cli, args)
     assert east.exit_code == 0, east.output
     assert _subjects(utc.stdout) != _subjects(east.stdout)
     bad = CliRunner().invoke(cli, ["report", str(inbox), "--db", db, "--day", "2021-03-10", "--tz", "Mars/Olympus"])
