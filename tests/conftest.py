@@ -8,6 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI machines are small and shared: no per-example deadline, no "too slow" health check
+# (timing belongs in benchmarks/, never in tests).
+settings.register_profile("patchdigest", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("patchdigest")
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIL_DIR = ROOT / "tests" / "data" / "mail"
