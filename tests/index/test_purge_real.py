@@ -84,7 +84,7 @@ def test_learn_rm_of_a_real_message(kvmarm_inbox: Path, kvmarm_db: Path, tmp_pat
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PI_"))}
     env.update(HOME=str(home), PI_CONFIG=str(home / "config"))
-    for key, value in (("inboxdir", str(inbox)), ("address", "kvmarm@lists.cs.columbia.edu"),
+    for key, value in (("inboxdir", str(inbox)), ("address", "kvmarm@example.invalid"),
                        ("indexlevel", "basic")):  # fmt: skip
         config = ["git", "config", "-f", env["PI_CONFIG"], f"publicinbox.kvmarm.{key}", value]
         subprocess.run(config, env=env, check=True)
