@@ -99,6 +99,7 @@ class TreeMemory:
         self.pid = pid
         self.ours = self.git = 0
         self.ticks: dict[int, int] = {}  # pid -> CPU ticks last seen
+        self.role: dict[int, str] = {}  # pid -> "indexer", "workers" or "git"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -114,7 +115,9 @@ class TreeMemory:
                 todo += _children(pid)
                 pss = _kb(Path(f"/proc/{pid}/smaps_rollup"), "Pss:")
                 self.ticks[pid] = max(self.ticks.get(pid, 0), _cpu_ticks(pid))
-                if _comm(pid).startswith("git"):
+                is_git = _comm(pid).startswith("git")
+                self.role[pid] = "git" if is_git else "indexer" if pid == self.pid else "workers"
+                if is_git:
                     git += pss
                     continue
                 now.add(pid)
@@ -135,6 +138,12 @@ class TreeMemory:
     def cpu_seconds(self) -> float:
         return sum(self.ticks.values()) / _TICK
 
+    def cpu_by_role(self) -> dict[str, float]:
+        by: dict[str, float] = {"indexer": 0.0, "workers": 0.0, "git": 0.0}
+        for pid, ticks in self.ticks.items():
+            by[self.role.get(pid, "workers")] += ticks / _TICK
+        return by
+
 
 @dataclass
 class Run:
@@ -142,6 +151,7 @@ class Run:
     ours_mb: float = 0.0
     git_mb: float = 0.0
     cpu: float = 0.0  # seconds of CPU, every process of the run (sampled: a lower bound)
+    cpu_by: dict[str, float] | None = None  # the same by role: indexer, workers, git
 
 
 def timed(argv: list[str], *, env: dict[str, str], stdin: Path | None = None, memory: bool = False) -> Run:
@@ -157,7 +167,7 @@ def timed(argv: list[str], *, env: dict[str, str], stdin: Path | None = None, me
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)}\n{err.decode(errors='replace')}")
     if tree is None:
         return Run(seconds)
-    return Run(seconds, tree.ours / 1024, tree.git / 1024, tree.cpu_seconds)
+    return Run(seconds, tree.ours / 1024, tree.git / 1024, tree.cpu_seconds, tree.cpu_by_role())
 
 
 def best(runs: int, make: Callable[[], Run]) -> Run:
@@ -278,6 +288,10 @@ def main() -> int:
         line("(a) floor: git cat-file --batch of every blob", f"{base.seconds:.2f} s")
         line("(b) full index, fresh database", f"{full.seconds:.2f} s", f"{full.seconds / base.seconds:.1f}x floor")
         line("    its CPU time, all processes", f"{full.cpu:.2f} s", f"{full.cpu / cores:.2f} s per core")
+        if full.cpu_by:
+            by = full.cpu_by
+            split = f"{by['indexer']:.2f} / {by['workers']:.2f} / {by['git']:.2f} s"
+            line("      indexer / parse workers / git", split)
         line("(c) no-op incremental index", f"{noop.seconds:.3f} s", f"{noop.seconds / base.seconds:.2f}x floor")
         line(f"(d) one-day report ({DAY}), fresh process", f"{report.seconds:.3f} s",
              f"{report.seconds / base.seconds:.2f}x floor")  # fmt: skip

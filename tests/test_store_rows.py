@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from patchdigest.models import Kind
+from patchdigest.parse import parse_message
 from patchdigest.pipeline import index_archive, register
 from patchdigest.store import Store
+from patchdigest.store.rows import _json, _json_pairs, stored_body
 
 
 def test_replies_are_stored_without_their_quoted_lines(sample_inbox: Path, tmp_path: Path) -> None:
@@ -24,3 +31,24 @@ def test_replies_are_stored_without_their_quoted_lines(sample_inbox: Path, tmp_p
     assert "Reviewed-by:" in review.message.commit_message
     # Patches keep their commit message whole, quoting included (a "> " line is rare but real).
     assert all(sm.message.commit_message for sm in patches)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text()), st.lists(st.tuples(st.text(), st.text())))
+def test_row_json_is_what_json_dumps_writes(items: list[str], pairs: list[tuple[str, str]]) -> None:
+    """The rows' lists are written without json.dumps (for speed): the text must be the
+    same, so that an index written before and after reads alike."""
+    assert _json(items) == json.dumps(items)
+    assert _json_pairs(pairs) == json.dumps([list(p) for p in pairs])
+    assert json.loads(_json_pairs(pairs)) == [list(p) for p in pairs]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["> quoted", "  >> deeper", "\t> tab", "own words", "", "a > b", " ", ">"])))
+def test_stored_reply_body_drops_exactly_the_quoted_lines(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    reply = replace(parse_message(b"From: a@example.org\nSubject: Re: x\nIn-Reply-To: <p@x>\n\nhi\n"),
+                    commit_message=text)  # fmt: skip
+    assert reply.kind is Kind.REPLY
+    kept = "\n".join(line for line in lines if not line.lstrip(" \t").startswith(">")).rstrip("\n")
+    assert stored_body(reply) == (kept if ">" in text else text)

@@ -279,3 +279,74 @@ def test_a_rewrite_of_an_older_epoch_keeps_later_deletions(tmp_path: Path) -> No
     fresh = tmp_path / "fresh.sqlite"
     run("index", str(inbox), "--db", str(fresh))
     assert got == tables(fresh)
+
+
+def _deleted_blobs(db: Path) -> list[str]:
+    return sorted(r[4] for r in tables(db)["messages"] if r[-1] is not None)
+
+
+def test_a_first_large_load_applies_its_deletions(
+    big_inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first load into an empty database defers the blob index and only logs deletions
+    (applied when the load ends): it must store what one-by-one deletions store."""
+    from contextlib import nullcontext
+
+    epoch = big_inbox / "git" / "0.git"
+    commits = subprocess.run(["git", f"--git-dir={epoch}", "rev-list", "--reverse", "master"],
+                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    gone = [commits[5], commits[1500], commits[-2]]  # (the last is a mail that does not parse)
+    blobs = sorted(
+        subprocess.run(["git", f"--git-dir={epoch}", "rev-parse", f"{c}:m"], capture_output=True, text=True,
+                       check=True).stdout.strip() for c in gone
+    )  # fmt: skip
+    for commit in gone:
+        delete_message(epoch, commit)
+
+    bulk = tmp_path / "bulk.sqlite"
+    with Store(bulk) as store:
+        summary = index_archive(store, register(store, big_inbox), workers=2)
+    assert summary.deleted == 3
+    assert _deleted_blobs(bulk) == blobs
+
+    one_by_one = tmp_path / "one-by-one.sqlite"
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "bulk_load", lambda self: nullcontext())
+        with Store(one_by_one) as store:
+            index_archive(store, register(store, big_inbox), workers=2)
+    assert tables(bulk) == tables(one_by_one)
+    with sqlite3.connect(bulk) as con:
+        indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"messages_by_blob", "messages_by_date", "messages_by_orig", "messages_by_parent"} <= indexes
+
+
+def test_deletions_of_an_interrupted_first_load_are_applied_on_the_next_open(
+    big_inbox: Path, tmp_path: Path
+) -> None:
+    """Stopped after its last commit but before the load's end (indexes and deletions
+    pending): the next open of the index completes both, so that even a rerun with
+    nothing left to read finds the deletions applied."""
+    epoch = big_inbox / "git" / "0.git"
+    first = subprocess.run(["git", f"--git-dir={epoch}", "rev-list", "--max-parents=0", "master"],
+                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    blob = subprocess.run(["git", f"--git-dir={epoch}", "rev-parse", f"{first}:m"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    delete_message(epoch, blob)  # the message is in the first batch, its deletion in the last
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_the_end(done: int, total: int | None) -> None:
+        if total is not None and done >= total:
+            raise Stop
+
+    db = tmp_path / "index.sqlite"
+    with Store(db) as store, pytest.raises(Stop):
+        index_archive(store, register(store, big_inbox), stop_at_the_end, workers=2)
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM deletions").fetchone() == (1,)
+        assert con.execute("SELECT COUNT(*) FROM messages WHERE deleted_seq IS NOT NULL").fetchone() == (0,)
+    with Store(db) as store:
+        assert index_archive(store, register(store, big_inbox)).seen == 0  # nothing left to read
+    assert _deleted_blobs(db) == [blob]
+

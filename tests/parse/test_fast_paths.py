@@ -170,7 +170,8 @@ def reference_patch_id(diff: str) -> str:
     if not diff:
         return ""
     h = hashlib.sha1()
-    for line in diff.split("\n"):
+    lines = diff.split("\n")
+    for line in lines[: reference_signature(lines)]:
         if line.startswith(("diff --git ", "+++ ", "--- ")):
             if line.startswith("diff --git "):
                 h.update(line.encode("utf-8", "replace"))
@@ -178,6 +179,34 @@ def reference_patch_id(diff: str) -> str:
         if line[:1] in ("+", "-"):
             h.update(line[:1].encode() + "".join(line[1:].split()).encode("utf-8", "replace"))
     return h.hexdigest()
+
+
+def reference_signature(lines: list[str]) -> int:
+    """Index of git format-patch's "-- " line, which the patch id leaves out with what follows.
+
+    It is the first "-- " (or "--") line past the lines the last hunk's header announced
+    and past the last "diff --git" line; len(lines) if there is none. A last hunk whose
+    lines run out before its counts do, on a "-- " line, ends before that line.
+    """
+    start = i = 0
+    while i < len(lines):
+        h = re.match(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@", lines[i])
+        if lines[i].startswith("diff --git "):
+            start = i + 1
+        i += 1
+        if not h:
+            continue
+        old_left = int(h.group(1)) if h.group(1) is not None else 1
+        new_left = int(h.group(2)) if h.group(2) is not None else 1
+        while i < len(lines) and (old_left > 0 or new_left > 0) and lines[i][:1] in ("+", "-", " ", "\\", ""):
+            c = lines[i][:1]
+            old_left -= c in ("-", " ", "")
+            new_left -= c in ("+", " ", "")
+            i += 1
+        start = i
+        if (old_left > 0 or new_left > 0) and lines[i - 1] in ("-- ", "--"):
+            start = i - 1
+    return next((j for j in range(start, len(lines)) if lines[j] in ("-- ", "--")), len(lines))
 
 
 DIFF_BITS = ("\n", "diff --git a/x b/x", "diff --git a/y b/y", "+++ b/x", "--- a/x", "@@ -1,2 +1,3 @@",

@@ -60,6 +60,19 @@ def test_tip_count_and_commit_ids(v2_sample: V2Sample) -> None:
     assert [epoch.count(c) for c in v2_sample.epoch0] == [1, 2, 3, 4, 5]
 
 
+def test_count_new_walks_the_range_and_stops_at_the_limit(v2_sample: V2Sample) -> None:
+    epoch = GitEpoch(v2_sample.path / "git" / "0.git")
+    commits = v2_sample.epoch0
+    tip = commits[-1]
+    assert epoch.count_new(tip) == 5
+    assert [epoch.count_new(tip, c) for c in commits] == [4, 3, 2, 1, 0]
+    assert epoch.count_new(tip, limit=3) == 3
+    assert epoch.count_new(tip, commits[3], limit=3) == 1
+    assert epoch.count_new(commits[2], commits[0]) == 2
+    with pytest.raises(SourceError, match="not a commit id"):
+        epoch.count_new("--all")
+
+
 def test_iter_after_a_commit_continues_the_ordinals(v2_sample: V2Sample) -> None:
     epoch = GitEpoch(v2_sample.path / "git" / "0.git")
     after = v2_sample.epoch0[1]

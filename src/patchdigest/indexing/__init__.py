@@ -123,7 +123,7 @@ class _EpochPlan:
     epoch: GitEpoch
     after: str | None  # resume after this commit (None: from the root)
     start: int  # ordinal of the first commit to read
-    pending: int  # commits to read (an estimate if the epoch grows meanwhile)
+    pending: int  # commits to read (at most the count limit; an estimate if the epoch grows)
 
 
 def _fork_point(store: Store, archive_id: int, epoch: GitEpoch) -> tuple[int, str] | None:
@@ -147,9 +147,12 @@ def _fork_point(store: Store, archive_id: int, epoch: GitEpoch) -> tuple[int, st
 
 
 def _plan_epoch(
-    store: Store, archive_id: int, epoch: GitEpoch, cursor: Cursor | None, summary: IndexSummary
+    store: Store, archive_id: int, epoch: GitEpoch, cursor: Cursor | None, summary: IndexSummary, limit: int | None
 ) -> _EpochPlan | None:
     """What to read of one epoch; None when it is indexed up to its tip (one rev-parse).
+
+    The commits to read are counted up to ``limit`` (None: all, for a progress bar's
+    total): choosing the parser needs only to know whether there are PARALLEL_MIN.
 
     A rewritten history is rewound here, in its own transaction: the index then holds
     the rows up to the fork point and a cursor on it, a state a rerun resumes from.
@@ -172,7 +175,7 @@ def _plan_epoch(
                 new_cursor = Cursor(epoch.number, seq & ORDINAL_MASK, commit)
                 summary.rewound += store.rewind(archive_id, epoch.number, seq, new_cursor)
                 after, start = commit, new_cursor.ordinal + 1
-    return _EpochPlan(epoch, after, start, max(epoch.count(tip) - start, 0))
+    return _EpochPlan(epoch, after, start, epoch.count_new(tip, after, limit=limit))
 
 
 def _read_epochs(plans: list[_EpochPlan], read_blobs: bool) -> Generator[RawMessage, None, None]:
@@ -218,11 +221,13 @@ def index_archive(
     if isinstance(archive, PublicInbox):
         cursors = store.cursors(aid)
         # Plan every epoch before reading any: a new epoch is simply one without a
-        # cursor, and the total sizes both the progress bar and the parser.
+        # cursor, and the total sizes the parser (and the progress bar, if there is one:
+        # only then are the commits counted to the end).
+        limit = None if progress else PARALLEL_MIN
         plans = [
             plan
             for epoch in archive.epochs()
-            if (plan := _plan_epoch(store, aid, epoch, cursors.get(epoch.number), summary)) is not None
+            if (plan := _plan_epoch(store, aid, epoch, cursors.get(epoch.number), summary, limit)) is not None
         ]
         total = sum(p.pending for p in plans)
         if not plans:
@@ -233,7 +238,8 @@ def index_archive(
             git_dirs = {p.epoch.number: str(p.epoch.git_dir) for p in plans}
             raws = _read_epochs(plans, read_blobs=not parser.reads_blobs)
             try:
-                _Run(store, aid, summary, parser, progress, total).write(raws, git_dirs)
+                known = total if limit is None else None
+                _Run(store, aid, summary, parser, progress, known).write(raws, git_dirs)
             finally:
                 raws.close()
     elif isinstance(archive, Mailbox):

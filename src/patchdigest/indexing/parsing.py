@@ -14,6 +14,7 @@ Two parsers with one interface, so that a run's rows are the same bytes whicheve
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import threading
@@ -174,9 +175,16 @@ def _worker_init(parent: int) -> None:
     # ^C in a terminal reaches the whole process group: the indexing process handles it
     # (and stops the workers); a worker must not die mid-chunk with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The indexing process turns SIGTERM into an exception (the CLI's handler, inherited
+    # through fork); a worker has nothing to clean up: the default action, end, is right.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # After `kill -9` of the indexing process nobody would ever send the stop sentinel:
     # leave as soon as the parent is gone instead of idling forever.
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    # The parser is imported now (~25 ms), while the indexing process waits for git log's
+    # first line, rather than on the first chunk. Not in the indexing process before the
+    # fork: a no-op run must not pay for it.
+    from .. import parse  # noqa: F401
 
 
 def _watch_parent(parent: int) -> None:
@@ -216,7 +224,16 @@ class PoolParser:
             initializer=_worker_init,
             initargs=(os.getpid(),),
         )
-        self.executor.submit(_warm_up).result()
+        # Forks every worker now, before the git stream starts its thread; no need to wait
+        # for the task itself (the workers import the parser meanwhile).
+        self.executor.submit(_warm_up)
+        self._workers = list((getattr(self.executor, "_processes", None) or {}).values())
+        # A safety net for an interrupted run. Normally the executor's own exit handler
+        # sends each worker its stop sentinel; but a signal handler raising at the wrong
+        # moment can leave the executor unable to, and multiprocessing then waits at exit
+        # for idle workers that wait for work (seen once under heavy load: a hung kill
+        # test). Handlers run last registered first: this one runs before that wait.
+        atexit.register(self._reap)
 
     reads_blobs = True
 
@@ -228,13 +245,24 @@ class PoolParser:
     ) -> None:
         if exc_type is None:
             self.executor.shutdown(wait=True)
+            atexit.unregister(self._reap)
             return
-        # Interrupted or failed: drop queued chunks and stop the workers now. Nothing they
-        # were parsing is lost: it was not committed, and the next run starts there.
+        # Interrupted or failed: cancel what is queued; each worker ends after the chunk
+        # it is parsing (~40 ms), on the executor's stop sentinel. Nothing they were
+        # parsing is lost: it was not committed, and the next run starts there. Not
+        # process.terminate(): a worker killed while sending its answer leaves half a
+        # message in the result pipe, and the executor's manager thread would wait for
+        # the rest forever.
         self.executor.shutdown(wait=False, cancel_futures=True)
-        processes = getattr(self.executor, "_processes", None) or {}
-        for process in list(processes.values()):
-            process.terminate()
+
+    def _reap(self) -> None:
+        """At exit, after the executor has stopped its manager thread: give the workers
+        a moment to end on their own, then kill those that did not."""
+        for process in self._workers:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=2)
 
     def outcomes(
         self, archive_id: int, raws: Iterable[RawMessage], git_dirs: Mapping[int, str] | None = None

@@ -92,7 +92,15 @@ def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
     subject = parse_subject(decode_words(headers.get("Subject")))
     sender = sender_of(headers)
     decoded = decode_body(headers, raw_body, raw)
-    parts = split_body(decoded.text, decoded.diff)
+    text = decoded.text
+    if subject.is_reply and ">" in text:
+        # A reply is read from its own words only: quoted lines ("> ...") are someone
+        # else's (trailers and "Applied to ..." never count when quoted), and are most
+        # of a reply's text (80% on kvmarm), so dropping them first makes everything
+        # after this cheaper. It also finds a signature that precedes the quoted text
+        # of a top-posted reply.
+        text = _QUOTED.sub("", "\n" + text + "\n")[1:-1]
+    parts = split_body(text, decoded.diff)
     author = parts.inbody_from if parts.inbody_from and parts.inbody_from.email else sender
     if author.email == sender.email and not author.name:
         author = Person(sender.name, author.email)
@@ -100,7 +108,7 @@ def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
     stat, pid = diff_facts(parts.diff)
     kind = classify(subject, has_diff=has_diff, in_reply_to=in_reply_to, body=decoded.text)
     if kind is Kind.REPLY:
-        trailer_text = _reply_text(decoded.text)
+        trailer_text = _reply_text(text, quoted=not subject.is_reply)
     else:
         trailer_text = parts.commit_message
     return Message(
@@ -134,15 +142,16 @@ def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
 _QUOTED = re.compile(r"\n[^\S\n]*>[^\n]*(?:\n[^\S\n]*>[^\n]*)*")
 
 
-def _reply_text(text: str) -> str:
+def _reply_text(text: str, *, quoted: bool = True) -> str:
     """Where a reply's trailers are read, as b4 reads them: the whole body up to the
     signature ("-- "), so that "Otherwise:\n\nAcked-by: ..." after a suggested diff counts;
-    quoted lines dropped; indentation dropped ("  Tested-by: ..." counts). Added and removed
-    lines of a suggested diff never look like trailers ("+", "-" first)."""
+    quoted lines dropped (``quoted=False``: they are gone already); indentation dropped
+    ("  Tested-by: ..." counts). Added and removed lines of a suggested diff never look
+    like trailers ("+", "-" first)."""
     cut = text.find("\n-- \n")
     if cut != -1:
         text = text[:cut]
     # Quoted lines go first, in one regex pass: they are 80% of a reply's text (measured
     # on kvmarm), so the line-by-line strip then runs on what the author wrote.
-    kept = _QUOTED.sub("", "\n" + text + "\n")[1:-1]
+    kept = _QUOTED.sub("", "\n" + text + "\n")[1:-1] if quoted else text
     return "\n".join(line.strip() for line in kept.split("\n"))

@@ -18,10 +18,6 @@ from email.utils import getaddresses, parseaddr, parsedate_tz
 
 from ..models import Person
 
-# "Subject: [PATCH v2 1/2] KVM: arm64: Reject VM creation when the default IPA\n size is unsupported"
-# RFC 5322 unfolding removes the line break only; the leading white space stays.
-_FOLD = re.compile(r"\n(?=[ \t])")
-_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:[ \t]*(.*)$", re.M)
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _WS = re.compile(r"\s+")
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -30,23 +26,25 @@ _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 class Headers:
     """Ordered header fields, looked up case-insensitively. Values are unfolded str."""
 
-    __slots__ = ("fields", "_index")
+    __slots__ = ("fields", "_first")
 
     def __init__(self, fields: list[tuple[str, str]]) -> None:
         self.fields = fields
-        self._index: dict[str, list[str]] = {}
-        for name, value in fields:
-            self._index.setdefault(name.lower(), []).append(value)
+        # The first value of each name, built in one comprehension (reversed: the first
+        # occurrence is written last): a message has ~11 fields and parse_message reads
+        # them all, so a per-field Python loop here cost more than finding them.
+        self._first = {name.lower(): value for name, value in reversed(fields)}
 
     def get(self, name: str, default: str = "") -> str:
-        values = self._index.get(name.lower())
-        return values[0] if values else default
+        return self._first.get(name.lower(), default)
 
     def get_all(self, name: str) -> list[str]:
-        return self._index.get(name.lower(), [])
+        # Rarely called (Message-ID, References), on a dozen fields: a scan is cheap.
+        key = name.lower()
+        return [value for field, value in self.fields if field.lower() == key] if key in self._first else []
 
     def __contains__(self, name: str) -> bool:
-        return name.lower() in self._index
+        return name.lower() in self._first
 
 
 def split_message(raw: bytes) -> tuple[bytes, bytes]:
@@ -76,33 +74,53 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+def _without_cr(block: bytes) -> str:
+    # CRs go first (only when there are any: most archived blocks hold none), so that
+    # "\r\n " folds like "\n " and the patterns below need no "\r?".
+    return "\n" + decode_bytes(block.replace(b"\r", b"") if b"\r" in block else block)
+
+
+# A field: its name at a line start, ":" (folds may sit around it), and the value with its
+# continuation lines. Run over "\n" + block: a pattern led by the literal "\n" lets the
+# regex engine jump from line to line instead of trying every character (measured: 3-5x).
+# The block is not unfolded first: only the values found are (the other 90% of an
+# archived block, Received/DKIM/ARC lines, is only scanned).
+_GAP = r"(?:[ \t]|\n(?=[ \t]))*"
+_VALUE = r"([^\n]*(?:\n[ \t][^\n]*)*)"
+_FIELDS = re.compile(r"\n([!-9;-~]+)" + _GAP + ":" + _VALUE)
+
+
+def _fields(found: list[tuple[str, str]]) -> Headers:
+    # "Subject: [PATCH v2 1/2] KVM: arm64: Reject VM creation when the default IPA\n size is unsupported"
+    # A continuation line starts with "\n" + white space: unfolding drops the "\n" only
+    # (RFC 5322), the white space stays. One comprehension: this runs for ~11 fields a mail.
+    return Headers([(name, (value.replace("\n", "") if "\n" in value else value).strip()) for name, value in found])
+
+
 def parse_header_block(block: bytes) -> Headers:
     """Every field of a header block, unfolded and stripped, in order."""
-    # CRs go first: unfolding "\r\n " and "\n " then needs one literal-led regex, which
-    # scans an order of magnitude faster than "\r?\n".
-    text = _FOLD.sub("", decode_bytes(block).replace("\r", ""))
-    return Headers([(m.group(1), m.group(2).strip()) for m in _FIELD.finditer(text)])
+    return _fields(_FIELDS.findall(_without_cr(block)))
 
 
-# The fields parse_message reads. A field line is "\n<name>:" in the unfolded block (with
-# a leading "\n"). The lookahead on the first letter lets most of the 89 lines be skipped
+# The fields parse_message reads. The lookahead on the first letter lets most of the 89
+# lines of an archived block (Received, DKIM, ARC: nothing a digest reads) be skipped
 # without trying the alternation (measured: 35% faster than the bare alternation).
 READ_FIELDS = (
     "from", "subject", "message-id", "date", "in-reply-to", "references", "to", "cc", "list-id",
     "content-type", "content-transfer-encoding", "x-original-from", "reply-to",
 )  # fmt: skip
 _FIRST = "".join(sorted({c for name in READ_FIELDS for c in (name[0], name[0].upper())}))
-_READ = re.compile(rf"\n(?=[{_FIRST}])({'|'.join(READ_FIELDS)})[ \t]*:[ \t]*([^\n]*)", re.I)
+_READ = re.compile(rf"\n(?=[{_FIRST}])((?i:{'|'.join(READ_FIELDS)}))" + _GAP + ":" + _VALUE)
 
 
 def read_headers(block: bytes) -> Headers:
     """The fields in READ_FIELDS of a header block (the hot path of parse_message).
 
     Same values as ``parse_header_block`` gives for those fields: CRs dropped, unfolded
-    (the line break removed, its white space kept), stripped.
+    (the line break removed, its white space kept), stripped. Only the values found are
+    unfolded.
     """
-    text = "\n" + _FOLD.sub("", decode_bytes(block).replace("\r", ""))
-    return Headers([(name, value.strip()) for name, value in _READ.findall(text)])
+    return _fields(_READ.findall(_without_cr(block)))
 
 
 def decode_words(value: str) -> str:

@@ -80,6 +80,20 @@ class GitEpoch:
         _, out = self._git(["rev-list", "--count", commit, "--"], commit=commit)
         return int(out)
 
+    def count_new(self, tip: str, after: str | None = None, *, limit: int | None = None) -> int:
+        """Commits after ``after`` (None: from the root) up to ``tip``; at most ``limit``.
+
+        Walks only the new commits (an hourly run over a 10^6-message epoch reads a
+        handful, not the whole history), and a ``limit`` stops the walk early: "are there
+        at least 2,000?" costs ~10 ms where a full count of kvmarm costs ~100.
+        """
+        revs = [tip.lower()] + ([f"^{after.lower()}"] if after is not None else [])
+        if not all(_is_hex(rev.lstrip("^")) for rev in revs):
+            raise SourceError(f"not a commit id: {revs!r}", where=self._where())
+        limits = [f"--max-count={limit}"] if limit is not None else []
+        _, out = self._git(["rev-list", "--count", *limits, *revs, "--"], commit=tip)
+        return int(out)
+
     def resolve(self, rev: str) -> str | None:
         """Full hex id for an abbreviated or full commit id reachable from the tip, else None.
 

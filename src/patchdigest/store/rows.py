@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii as _encode_str  # what json.dumps uses
 from typing import Any
 
 from ..models import DiffStat, Kind, Message, Person, Provenance, Subject, Trailer
@@ -43,14 +44,25 @@ _INSERT = (
 Row = tuple[object, ...]  # one ``messages`` row in _COLUMNS order, as row_of builds it
 
 
-def _json(items: Sequence[object]) -> str:
+def _json(items: Sequence[str]) -> str:
+    """``json.dumps(list(items))`` for a list of str, built from json's own C string
+    encoder: the same text at a fifth of the cost (two such lists per message)."""
     # Half the lists are empty (no trailers in a reply, no files in a cover letter).
-    return json.dumps(list(items)) if items else "[]"
+    return "[" + ", ".join(map(_encode_str, items)) + "]" if items else "[]"
 
 
-# A quoted line ("> text", "  >> text") with its line break; one regex pass is ~10x a
-# Python loop over lines, and this runs for every reply.
-_QUOTED = re.compile(r"^[ \t]*>[^\n]*(?:\n|$)", re.M)
+def _json_pairs(pairs: Sequence[tuple[str, str]]) -> str:
+    """``json.dumps([[key, value], ...])`` the same way."""
+    if not pairs:
+        return "[]"
+    return "[" + ", ".join(f"[{_encode_str(k)}, {_encode_str(v)}]" for k, v in pairs) + "]"
+
+
+# A run of quoted lines ("> text", "  >> text"), each with the line break before it, run
+# over "\n" + text: a pattern led by a literal lets the regex engine jump from line to
+# line (measured: 3x faster than "^...$" with re.M), and one regex pass is ~10x a Python
+# loop over lines; this runs for every reply.
+_QUOTED = re.compile(r"\n[ \t]*>[^\n]*(?:\n[ \t]*>[^\n]*)*")
 
 
 def stored_body(m: Message) -> str:
@@ -59,7 +71,7 @@ def stored_body(m: Message) -> str:
     (trailers and "Applied to ..." never count when quoted)."""
     if m.kind is not Kind.REPLY or ">" not in m.commit_message:
         return m.commit_message
-    return _QUOTED.sub("", m.commit_message).rstrip("\n")
+    return _QUOTED.sub("", "\n" + m.commit_message)[1:].rstrip("\n")
 
 
 def row_of(archive_id: int, prov: Provenance, m: Message) -> Row:
@@ -82,7 +94,7 @@ def row_of(archive_id: int, prov: Provenance, m: Message) -> Row:
         s.counter, s.total, s.project, m.kind.value,
         stored_body(m), int(m.has_separator), m.notes, m.diffstat, _json(m.stat.files),
         m.stat.insertions, m.stat.deletions, int(m.has_diff),
-        _json([[t.key, t.value] for t in m.trailers]), m.to, m.cc, m.list_id, m.body_problem,
+        _json_pairs([(t.key, t.value) for t in m.trailers]), m.to, m.cc, m.list_id, m.body_problem,
         m.patch_id,
     )  # fmt: skip
 
