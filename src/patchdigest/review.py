@@ -219,8 +219,9 @@ def tree_patch_ids(repo: Path, *, rev: str = "HEAD", limit: int = 2000) -> dict[
     space, per file), computed over ``git log -p`` output, so that it compares with the
     ids stored for each patch email. It is not ``git patch-id``: the two sides must hash
     the same way, and the index already holds ours. Older commits win on a clash (the
-    first time a change went in). Each commit has two ids: with and without a trailing
-    signature line (see below).
+    first time a change went in). A mail's diff runs to the end of its body, git format-
+    patch's signature ("-- \n2.29.2") included: the id leaves that signature out, so the
+    commit's diff and the mail's compare equal.
     """
     cmd = ["git", "-C", str(repo), "log", "--no-merges", "--no-color", "--no-ext-diff", "-p",
            f"-n{limit}", "--format=%x00%H", rev, "--"]  # fmt: skip
@@ -233,10 +234,7 @@ def tree_patch_ids(repo: Path, *, rev: str = "HEAD", limit: int = 2000) -> dict[
     for commit, diff in _commits(proc.stdout):
         if not diff:
             continue
-        # A mail's diff runs to the end of its body, so its id also hashes the "-- " line
-        # of git format-patch's signature ("-- \n2.29.2"): both forms name the commit.
-        for pid in (patch_id(diff), patch_id(diff + "\n-- \n")):
-            ids[pid] = commit  # log runs newest first: the oldest commit is written last
+        ids[patch_id(diff)] = commit  # log runs newest first: the oldest commit is written last
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.wait() != 0:
         raise SourceError(f"git log failed: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}",

@@ -350,3 +350,21 @@ def test_deletions_of_an_interrupted_first_load_are_applied_on_the_next_open(
         assert index_archive(store, register(store, big_inbox)).seen == 0  # nothing left to read
     assert _deleted_blobs(db) == [blob]
 
+
+
+def test_an_index_from_before_the_patch_id_change_is_rebuilt(sample_inbox: Path, tmp_path: Path) -> None:
+    """Schema 4 changed what a patch id hashes: an older index is emptied on open and the
+    next run indexes everything again, with the new ids."""
+    db = tmp_path / "old.sqlite"
+    with Store(db) as store:
+        indexed = register(store, sample_inbox)
+        index_archive(store, indexed)
+        store.db.execute("UPDATE messages SET patch_id = 'stale' WHERE patch_id != ''")
+        store.db.execute("PRAGMA user_version = 3")
+    with Store(db) as store:
+        assert store.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
+        assert store.cursors(indexed.archive_id) == {}
+        summary = index_archive(store, register(store, sample_inbox))
+        assert summary.indexed > 0
+        ids = [r[0] for r in store.db.execute("SELECT patch_id FROM messages WHERE has_diff = 1")]
+    assert ids and "stale" not in ids and all(len(i) == 40 for i in ids)

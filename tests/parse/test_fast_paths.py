@@ -22,12 +22,14 @@ from patchdigest.parse.body import diff_facts, extract_diffstat, split_body
 from patchdigest.parse.headers import (
     READ_FIELDS,
     clean_text,
+    decode_words,
     parse_date,
     parse_header_block,
     read_headers,
     split_address,
     split_message,
 )
+from patchdigest.parse.subject import _parse_subject, parse_subject
 
 from .test_properties import CORPUS
 
@@ -269,3 +271,23 @@ def test_split_body_never_loses_text(text: str) -> None:
     # Whatever the split, the commit message, the notes and the diff come from the text.
     for piece in (parts.commit_message, parts.notes, parts.diff):
         assert piece.strip() in text or not piece.strip()
+
+
+# --- subjects ---------------------------------------------------------------------------
+
+SUBJECT_BITS = ("Re: ", "RE: ", "[PATCH", "[PATCH]", "]", " ", "v2", "v0", "v1234567", "3/7", "7/3", "0/4",
+                "1234567/2", "[RFC]", "Re:", "KVM: arm64: fix", "[", "  ", "\t", "x")  # fmt: skip
+
+
+@SETTINGS
+@given(pieces(*SUBJECT_BITS))
+def test_subject_fast_path_is_the_general_loop(subject: str) -> None:
+    """"[PATCH v2 3/7] title" is read by one regex: it must give what the loop over prefixes
+    and tag groups gives, for that form and for everything that merely looks like it."""
+    assert parse_subject.__wrapped__(subject) == _parse_subject(clean_text(subject))
+
+
+def test_subject_fast_path_on_the_corpus() -> None:
+    for name, raw in CORPUS.items():
+        subject = decode_words(read_headers(split_message(raw)[0]).get("Subject"))
+        assert parse_subject.__wrapped__(subject) == _parse_subject(clean_text(subject)), name

@@ -77,14 +77,13 @@ class _Run:
         rows: list[Row] = []
         failures: list[ParseFailure] = []
         deletions: list[tuple[Provenance, str]] = []
-        reached: dict[int, Cursor] = {}  # epoch -> the last commit of this batch in it
+        reached: dict[int, Provenance] = {}  # epoch -> the last commit of this batch in it
         pending = 0
         reread = git_dirs is None
 
         def flush() -> None:
-            self.store.write_rows(
-                self.archive_id, rows, failures, deletions, list(reached.values()), reread=reread
-            )
+            cursors = [Cursor(epoch, p.seq & ORDINAL_MASK, p.commit or "") for epoch, p in reached.items()]
+            self.store.write_rows(self.archive_id, rows, failures, deletions, cursors, reread=reread)
             rows.clear()
             failures.clear()
             deletions.clear()
@@ -97,7 +96,7 @@ class _Run:
         for raw, outcome in self.parser.outcomes(self.archive_id, raws, git_dirs):
             summary.seen += 1
             if raw.prov.epoch is not None and raw.prov.commit:
-                reached[raw.prov.epoch] = Cursor(raw.prov.epoch, raw.prov.seq & ORDINAL_MASK, raw.prov.commit)
+                reached[raw.prov.epoch] = raw.prov
             if raw.deleted:
                 summary.deleted += 1
                 deletions.append((raw.prov, raw.prov.blob or ""))

@@ -12,9 +12,10 @@ parser for anything else (comments, groups, quoting).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parseaddr, parsedate_tz
+from functools import lru_cache
 
 from ..models import Person
 
@@ -175,8 +176,12 @@ def split_address(value: str) -> tuple[str, str]:
     return parseaddr(value)
 
 
+@lru_cache(maxsize=8192)
 def parse_person(value: str) -> Person:
-    """``"=?UTF-8?Q?J=C3=B6rg?= R. <jr@example.com>"`` -> Person("Jörg R.", "jr@example.com")."""
+    """``"=?UTF-8?Q?J=C3=B6rg?= R. <jr@example.com>"`` -> Person("Jörg R.", "jr@example.com").
+
+    Cached: the same From lines come back again and again (a list's regulars), and a
+    Person is immutable."""
     if not value:
         return Person("", "")
     # Split before decoding so that an encoded name holding "," or "<" stays whole.
@@ -211,16 +216,16 @@ def sender_of(headers: Headers) -> Person:
 
 def msgids(values: list[str]) -> list[str]:
     """Every ``<id>`` found in the given header values, in order, without duplicates."""
-    seen: list[str] = []
+    found: list[str] = []
     for value in values:
-        found = _MSGID.findall(value)
-        if not found and value.strip() and " " not in value.strip():
-            found = [value.strip()]  # "Message-ID: abc@host" without brackets
-        for mid in found:
-            mid = f"<{mid}>"
-            if mid not in seen:
-                seen.append(mid)
-    return seen
+        ids = _MSGID.findall(value)
+        if not ids:
+            bare = value.strip()
+            if bare and " " not in bare:
+                ids = [bare]  # "Message-ID: abc@host" without brackets
+        found += ids
+    # dict.fromkeys: first occurrence kept, in order (a References line repeating an id).
+    return [f"<{mid}>" for mid in dict.fromkeys(found)]
 
 
 def first_msgid(value: str) -> str | None:
@@ -237,6 +242,12 @@ _RFC5322_DATE = re.compile(
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4})"
     r" (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})"
 )
+
+
+@lru_cache(maxsize=256)
+def _zone(offset: int) -> tzinfo:
+    # A handful of offsets occur ("+0800", "-0700", ...): one object each, not one per mail.
+    return timezone(timedelta(seconds=offset)) if offset else UTC
 
 
 def parse_date(value: str) -> datetime | None:
@@ -272,7 +283,7 @@ def parse_date(value: str) -> datetime | None:
     if abs(offset) >= 24 * 3600:
         offset = 0
     try:
-        tz = timezone(timedelta(seconds=offset)) if offset else UTC
+        tz = _zone(offset)
         date = datetime(year, month, day, min(hour, 23), min(minute, 59), min(second, 59), tzinfo=tz)
     except (ValueError, OverflowError):
         return None

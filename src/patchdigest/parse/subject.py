@@ -34,9 +34,34 @@ def _words(group: str) -> list[str]:
     return [w for w in _SEPARATORS.split(group.strip()) if w]
 
 
+# The form most patch traffic takes, read in one match: "[PATCH v2 3/7] KVM: arm64: foo",
+# "Re: [PATCH 0/4] ...", "[PATCH] ..." (two thirds of kvmarm's subjects). Anything else,
+# or a title that itself starts with a prefix or a tag group, takes the general loop.
+_USUAL = re.compile(r"(Re: )?\[PATCH(?: (v(\d{1,6})))?(?: ((\d{1,6})/(\d{1,6})))?\] (.+)")
+
+
 @lru_cache(maxsize=4096)
 def parse_subject(raw: str) -> Subject:
     full = clean_text(raw)
+    usual = _USUAL.fullmatch(full)
+    if usual:
+        reply, version_text, version, counter_text, counter, total, title = usual.groups()
+        if not (_REPLY.match(title) or _GROUP.match(title)) and (counter is None or int(counter) <= int(total)):
+            return Subject(
+                full=full,
+                reply_prefix="Re:" if reply else "",
+                tags=tuple(t for t in ("PATCH", version_text, counter_text) if t),
+                title=title,
+                is_patch=True,
+                version=int(version) if version else 1,
+                version_text=version_text or "",
+                counter=int(counter) if counter else None,
+                total=int(total) if total else None,
+            )
+    return _parse_subject(full)
+
+
+def _parse_subject(full: str) -> Subject:
     rest = full
     prefixes: list[str] = []
     tags: list[str] = []

@@ -116,6 +116,16 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX deletions_by_blob ON deletions(archive_id, blob);
     """,
+    # 4: patch ids no longer hash git format-patch's "-- " signature line (a diff mailed
+    # and the same diff from git log now share an id). Stored ids cannot be recomputed
+    # without the mails: the index is emptied (cursors included), and the next run
+    # indexes every archive again. Report cursors stay: a seq depends only on the archive.
+    """
+    DELETE FROM messages;
+    DELETE FROM failures;
+    DELETE FROM deletions;
+    DELETE FROM cursors;
+    """,
 ]
 
 # Indexes dropped while an empty database takes its first large load and built once at
