@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from patchdigest.cli import cli
 from patchdigest.indexing import index_archive, register
-from patchdigest.models import Kind, RawMessage
+from patchdigest.models import Kind, Provenance, RawMessage
 from patchdigest.sources.build import append_messages, build_v2_inbox, delete_message
 from patchdigest.store import Store
 from patchdigest.store.schema import MIGRATIONS
@@ -368,3 +369,29 @@ def test_an_index_from_before_the_patch_id_change_is_rebuilt(sample_inbox: Path,
         assert summary.indexed > 0
         ids = [r[0] for r in store.db.execute("SELECT patch_id FROM messages WHERE has_diff = 1")]
     assert ids and "stale" not in ids and all(len(i) == 40 for i in ids)
+
+
+def test_a_primed_epoch_hands_its_first_message_and_its_errors_to_the_reader() -> None:
+    """The next epoch's stream is started in a thread (git walks it meanwhile): what that
+    thread reads comes first, and what it fails with is raised where the stream is read."""
+    import threading
+
+    from patchdigest.errors import SourceError
+    from patchdigest.indexing import _Primed
+
+    readers: list[str] = []
+
+    def raws(fail: bool) -> Generator[RawMessage, None, None]:
+        for n in range(3):
+            readers.append(threading.current_thread().name)
+            if fail and n == 1:
+                raise SourceError("git log failed", where="epoch 1")
+            yield RawMessage(data=b"%d" % n, prov=Provenance("x", n))
+
+    primed = _Primed(raws(fail=False))
+    assert [r.data for r in primed] == [b"0", b"1", b"2"]
+    assert readers[0] == "patchdigest-next-epoch" and readers[1] == threading.current_thread().name
+    failing = _Primed(raws(fail=True))
+    with pytest.raises(SourceError, match="git log failed"):
+        list(failing)
+    failing.close()
