@@ -26,7 +26,7 @@ from .analyze.people import BotRules, Mailmap, OrgMap, merge_bots, parse_bots, p
 from .analyze.series import COUNTED, Series, assemble
 from .analyze.stats import Stats, compute_stats
 from .errors import ConfigError, SourceError
-from .parse.body import patch_id
+from .parse.diffs import patch_id
 from .store import Store, StoredMessage
 
 __all__ = [
@@ -215,7 +215,7 @@ def make_stats(
 def tree_patch_ids(repo: Path, *, rev: str = "HEAD", limit: int = 2000) -> dict[str, str]:
     """Patch id -> commit for the last ``limit`` non-merge commits reachable from ``rev``.
 
-    The id is patchdigest's own (``parse.body.patch_id``: changed lines without white
+    The id is patchdigest's own (``parse.diffs.patch_id``: changed lines without white
     space, per file), computed over ``git log -p`` output, so that it compares with the
     ids stored for each patch email. It is not ``git patch-id``: the two sides must hash
     the same way, and the index already holds ours. Older commits win on a clash (the

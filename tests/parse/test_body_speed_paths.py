@@ -1,4 +1,4 @@
-"""parse.body's speed paths give what the general (or previous) code gives.
+"""parse.body's, parse.mime's and parse.diffs' speed paths give what the general (or previous) code gives.
 
 decode_body cuts the common multipart shapes itself (_mime_leaves) and leaves anything
 else to the stdlib's email parser: where it answers, it must answer as the stdlib does.
@@ -18,22 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patchdigest.models import Person, Trailer
-from patchdigest.parse.body import (
-    _NOT_BASE64,
-    BodyParts,
-    _charset_of,
-    _decoded_from,
-    _mime_leaves,
-    _stdlib_leaves,
-    _trailer,
-    decode_body,
-    diff_facts,
-    extract_diffstat,
-    patch_id,
-    split_body,
-    trailers_in,
-)
+from patchdigest.parse.body import BodyParts, _trailer, extract_diffstat, split_body, trailers_in
+from patchdigest.parse.diffs import diff_facts, patch_id
 from patchdigest.parse.headers import Headers, parse_person
+from patchdigest.parse.mime import _NOT_BASE64, _charset_of, _decoded_from, _mime_leaves, _stdlib_leaves, decode_body
 
 from .test_fast_paths import reference_diff_stat, reference_extract_diffstat, reference_patch_id
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from patchdigest.models import DiffStat
 from patchdigest.parse import _reply_text
-from patchdigest.parse.body import diff_facts, extract_diffstat, split_body
+from patchdigest.parse.body import extract_diffstat, split_body
+from patchdigest.parse.diffs import diff_facts
 from patchdigest.parse.headers import (
     READ_FIELDS,
     clean_text,

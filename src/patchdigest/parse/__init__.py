@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from ..errors import ParseError
 from ..models import Kind, Message, Person, Subject
-from .body import decode_body, diff_facts, split_body, trailers_in
+from .body import split_body, trailers_in
+from .diffs import diff_facts
 from .headers import (
     decode_words,
     first_msgid,
@@ -25,6 +26,7 @@ from .headers import (
     sender_of,
     split_message,
 )
+from .mime import decode_body
 from .subject import parse_subject
 
 __all__ = ["parse_message", "parse_subject", "parse_person", "parse_date", "classify"]
