@@ -290,7 +290,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 10x archive and public-inbox-index")
     parser.add_argument("--copies", type=int, default=10, help="size of the big archive, in copies of the epoch")
     parser.add_argument("--runs", type=int, default=5, help="runs of the short figures (best is kept)")
-    parser.add_argument("--index-runs", type=int, default=3,
+    parser.add_argument("--index-runs", type=int, default=5,
                         help="rounds of (floor, full index); the median ratio is kept")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
