@@ -52,3 +52,21 @@ def test_stored_reply_body_drops_exactly_the_quoted_lines(lines: list[str]) -> N
     assert reply.kind is Kind.REPLY
     kept = "\n".join(line for line in lines if not line.lstrip(" \t").startswith(">")).rstrip("\n")
     assert stored_body(reply) == (kept if ">" in text else text)
+
+
+def test_a_new_index_has_16k_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """Commit messages fit 16 KiB pages rather than spilling into overflow pages; an
+    existing index (4 KiB pages, SQLite's default) opens and works as it is."""
+    import sqlite3
+
+    with Store(tmp_path / "new.sqlite") as store:
+        assert store.db.execute("PRAGMA page_size").fetchone()[0] == 16384
+    old = tmp_path / "old.sqlite"
+    con = sqlite3.connect(old)
+    con.execute("PRAGMA page_size=4096")
+    con.execute("CREATE TABLE unrelated (x)")  # the file exists with its page size fixed
+    con.commit()
+    con.close()
+    with Store(old) as store:
+        assert store.db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert store.is_empty()

@@ -30,6 +30,7 @@ from .schema import DEFERRABLE_INDEXES, MIGRATIONS
 
 __all__ = ["Store", "Cursor", "StoredMessage", "Row", "default_db_path", "row_of", "CANONICAL"]
 
+_PAGE_BYTES = 16384
 _CACHE_KIB = -32768  # negative: KiB, not pages
 
 # A row is canonical when no earlier live row has the same original Message-ID.
@@ -77,6 +78,11 @@ class Store:
         try:
             self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
+            # 16 KiB pages for a new index (an existing one keeps its own): a stored commit
+            # message of a few KB then fits its page instead of spilling into overflow
+            # pages (measured on kvmarm: 52 instead of 62 MB; a first load's inserts and
+            # index builds a third cheaper). Must precede everything else in a new file.
+            self.db.execute(f"PRAGMA page_size={_PAGE_BYTES}")
             # WAL: reports read while an index run writes. (Left in rollback mode by an
             # interrupted first load, the switch waits for a moment without readers.)
             self._journal_mode("WAL")
