@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patchdigest.models import Kind
+from patchdigest.models import Kind, Provenance
 from patchdigest.parse import parse_message
 from patchdigest.pipeline import index_archive, register
 from patchdigest.store import Store
-from patchdigest.store.rows import _json, _json_pairs, stored_body
+from patchdigest.store.rows import _json, _json_pairs, row_of
 
 
 def test_replies_are_stored_without_their_quoted_lines(sample_inbox: Path, tmp_path: Path) -> None:
@@ -44,14 +43,19 @@ def test_row_json_is_what_json_dumps_writes(items: list[str], pairs: list[tuple[
 
 
 @settings(max_examples=300)
-@given(st.lists(st.sampled_from(["> quoted", "  >> deeper", "\t> tab", "own words", "", "a > b", " ", ">"])))
-def test_stored_reply_body_drops_exactly_the_quoted_lines(lines: list[str]) -> None:
-    text = "\n".join(lines)
-    reply = replace(parse_message(b"From: a@example.org\nSubject: Re: x\nIn-Reply-To: <p@x>\n\nhi\n"),
-                    commit_message=text)  # fmt: skip
+@given(
+    st.lists(st.sampled_from(["> quoted", "  >> deeper", "\t> tab", "own words", "", "a > b", " ", ">"])),
+    st.sampled_from(["Re: x", "x"]),
+)
+def test_a_reply_body_is_stored_without_exactly_its_quoted_lines(lines: list[str], subject: str) -> None:
+    """With "Re:" or without (a reply known by In-Reply-To only), the body kept is the
+    reply's own lines: every quoted line goes, nothing else does."""
+    mail = f"From: a@example.org\nSubject: {subject}\nIn-Reply-To: <p@x>\n\n" + "\n".join(lines) + "\n"
+    reply = parse_message(mail.encode())
     assert reply.kind is Kind.REPLY
-    kept = "\n".join(line for line in lines if not line.lstrip(" \t").startswith(">")).rstrip("\n")
-    assert stored_body(reply) == (kept if ">" in text else text)
+    kept = "\n".join(line for line in lines if not line.lstrip(" \t").startswith(">"))
+    assert reply.commit_message == kept.strip("\n").rstrip()
+    assert row_of(1, Provenance("", 0), reply)[30] == reply.commit_message  # the stored body
 
 
 def test_a_new_index_has_16k_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:

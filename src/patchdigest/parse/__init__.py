@@ -94,25 +94,24 @@ def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
     subject = parse_subject(decode_words(headers.get("Subject")))
     sender = sender_of(headers)
     decoded = decode_body(headers, raw_body, raw)
-    text = decoded.text
-    if subject.is_reply and ">" in text:
-        # A reply is read from its own words only: quoted lines ("> ...") are someone
-        # else's (trailers and "Applied to ..." never count when quoted), and are most
-        # of a reply's text (80% on kvmarm), so dropping them first makes everything
-        # after this cheaper. It also finds a signature that precedes the quoted text
-        # of a top-posted reply.
-        text = _QUOTED.sub("", "\n" + text + "\n")[1:-1]
+    # A reply is read from its own words only: quoted lines ("> ...") are someone else's
+    # (trailers and "Applied to ..." never count when quoted), and are most of a reply's
+    # text (80% on kvmarm), so a "Re:" has them dropped before its body is split, which
+    # makes everything after cheaper and finds a signature above top-posted quotes.
+    own = subject.is_reply
+    text = _own_lines(decoded.text) if own else decoded.text
     parts = split_body(text, decoded.diff)
+    kind = classify(subject, has_diff=bool(parts.diff), in_reply_to=in_reply_to, body=decoded.text)
+    if kind is Kind.REPLY and not own:
+        # A reply without "Re:" (rare): known as one only now, read again the same way.
+        text = _own_lines(text)
+        parts = split_body(text, decoded.diff)
     author = parts.inbody_from if parts.inbody_from and parts.inbody_from.email else sender
     if author.email == sender.email and not author.name:
         author = Person(sender.name, author.email)
     has_diff = bool(parts.diff)
     stat, pid = diff_facts(parts.diff)
-    kind = classify(subject, has_diff=has_diff, in_reply_to=in_reply_to, body=decoded.text)
-    if kind is Kind.REPLY:
-        trailer_text = _reply_text(text, quoted=not subject.is_reply)
-    else:
-        trailer_text = parts.commit_message
+    trailer_text = _reply_text(text) if kind is Kind.REPLY else parts.commit_message
     return Message(
         msgid=msgid,
         msgids=tuple(ids),
@@ -144,16 +143,17 @@ def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
 _QUOTED = re.compile(r"\n[^\S\n]*>[^\n]*(?:\n[^\S\n]*>[^\n]*)*")
 
 
-def _reply_text(text: str, *, quoted: bool = True) -> str:
+def _own_lines(text: str) -> str:
+    """``text`` without its quoted lines, in one regex pass (~10x a loop over lines)."""
+    return _QUOTED.sub("", "\n" + text + "\n")[1:-1] if ">" in text else text
+
+
+def _reply_text(text: str) -> str:
     """Where a reply's trailers are read, as b4 reads them: the whole body up to the
     signature ("-- "), so that "Otherwise:\n\nAcked-by: ..." after a suggested diff counts;
-    quoted lines dropped (``quoted=False``: they are gone already); indentation dropped
-    ("  Tested-by: ..." counts). Added and removed lines of a suggested diff never look
-    like trailers ("+", "-" first)."""
+    quoted lines dropped; indentation dropped ("  Tested-by: ..." counts). Added and
+    removed lines of a suggested diff never look like trailers ("+", "-" first)."""
     cut = text.find("\n-- \n")
     if cut != -1:
         text = text[:cut]
-    # Quoted lines go first, in one regex pass: they are 80% of a reply's text (measured
-    # on kvmarm), so the line-by-line strip then runs on what the author wrote.
-    kept = _QUOTED.sub("", "\n" + text + "\n")[1:-1] if quoted else text
-    return "\n".join(line.strip() for line in kept.split("\n"))
+    return "\n".join(line.strip() for line in _own_lines(text).split("\n"))

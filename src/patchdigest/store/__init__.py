@@ -52,18 +52,24 @@ class Cursor:
     commit: str
 
 
-def _apply_deletion_log(db: sqlite3.Connection) -> None:
-    """Mark deleted every live message that a logged deletion (a later `d` commit of its
-    blob) removes: the first such deletion wins, as when they are applied one by one."""
-    if db.execute("SELECT 1 FROM deletions LIMIT 1").fetchone() is None:
-        return  # the usual first load: a scan of every row for nothing
+def _apply_deletion_log(
+    db: sqlite3.Connection, archive_id: int | None = None, seq_range: tuple[int, int] | None = None
+) -> None:
+    """Mark deleted every live message (of ``archive_id`` and within ``seq_range``; None:
+    all) that a logged deletion, a later `d` commit of its blob, removes: the first such
+    deletion wins, as when they are applied one by one."""
+    scope = "" if archive_id is None else " AND archive_id = ?"
+    params: list[int] = [] if archive_id is None else [archive_id]
+    if db.execute(f"SELECT 1 FROM deletions WHERE 1{scope} LIMIT 1", params).fetchone() is None:
+        return  # the usual case (a first load): a scan of every row for nothing
+    if seq_range is not None:
+        scope, params = scope + " AND seq >= ? AND seq <= ?", [*params, *seq_range]
     db.execute(
         "UPDATE messages SET deleted_seq = (SELECT MIN(d.seq) FROM deletions d"
         " WHERE d.archive_id = messages.archive_id AND d.blob = messages.blob AND d.seq > messages.seq)"
-        " WHERE deleted_seq IS NULL"
-        " AND blob IN (SELECT d.blob FROM deletions d WHERE d.archive_id = messages.archive_id)"
-        " AND EXISTS (SELECT 1 FROM deletions d WHERE d.archive_id = messages.archive_id"
-        " AND d.blob = messages.blob AND d.seq > messages.seq)"
+        f" WHERE deleted_seq IS NULL{scope}"
+        " AND blob IN (SELECT d.blob FROM deletions d WHERE d.archive_id = messages.archive_id)",
+        params,
     )
 
 
@@ -260,27 +266,21 @@ class Store:
             )  # fmt: skip
             # In a bulk load (no index on blob) deletions are only logged below, and
             # applied from the log when the load ends.
-            for prov, blob in () if self._bulk else deletions:
-                db.execute(
+            if not self._bulk:
+                db.executemany(
                     "UPDATE messages SET deleted_seq = ? WHERE archive_id = ? AND blob = ?"
                     " AND deleted_seq IS NULL AND seq < ?",
-                    (prov.seq, archive_id, blob, prov.seq),
+                    [(prov.seq, archive_id, blob, prov.seq) for prov, blob in deletions],
                 )
             db.executemany(
                 "INSERT OR REPLACE INTO deletions (archive_id, seq, commit_id, blob) VALUES (?, ?, ?, ?)",
                 [(archive_id, prov.seq, prov.commit, blob) for prov, blob in deletions],
             )
-            if rows and db.execute("SELECT 1 FROM deletions WHERE archive_id = ? LIMIT 1", (archive_id,)).fetchone():
+            if rows:
                 # Rows indexed again after a rewrite of their epoch may have been deleted by
                 # a later epoch's `d` commit, which is not read again: apply the log.
                 seqs = [int(str(r[1])) for r in rows]
-                db.execute(
-                    "UPDATE messages SET deleted_seq = (SELECT MIN(d.seq) FROM deletions d"
-                    " WHERE d.archive_id = messages.archive_id AND d.blob = messages.blob AND d.seq > messages.seq)"
-                    " WHERE archive_id = ? AND seq >= ? AND seq <= ? AND deleted_seq IS NULL"
-                    " AND blob IN (SELECT blob FROM deletions WHERE archive_id = ?)",
-                    (archive_id, min(seqs), max(seqs), archive_id),
-                )
+                _apply_deletion_log(db, archive_id, (min(seqs), max(seqs)))
             db.executemany(
                 "INSERT OR REPLACE INTO cursors (archive_id, epoch, ordinal, last_commit) VALUES (?, ?, ?, ?)",
                 [(archive_id, c.epoch, c.ordinal, c.commit) for c in cursors],
