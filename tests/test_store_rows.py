@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,3 +76,33 @@ def test_a_new_index_has_16k_pages_and_an_old_one_keeps_its_own(tmp_path: Path) 
     with Store(old) as store:
         assert store.db.execute("PRAGMA page_size").fetchone()[0] == 4096
         assert store.is_empty()
+
+
+def test_a_bulk_load_relaxes_syncs_and_key_checks_only_while_rows_go_in(tmp_path: Path) -> None:
+    """During a first load commits do not fsync and archive ids are not looked up; the
+    index build at its end, and everything after, runs with both back on. Also when the
+    load fails."""
+
+    def pragmas(store: Store) -> tuple[int, int, str]:
+        db = store.db
+        return (
+            db.execute("PRAGMA synchronous").fetchone()[0],
+            db.execute("PRAGMA foreign_keys").fetchone()[0],
+            db.execute("PRAGMA journal_mode").fetchone()[0],
+        )
+
+    normal = (1, 1, "wal")
+    with Store(tmp_path / "i.sqlite") as store:
+        assert pragmas(store) == normal
+        with store.bulk_load():
+            assert pragmas(store) == (0, 0, "truncate")
+        assert pragmas(store) == normal
+        with pytest.raises(RuntimeError), store.bulk_load():
+            raise RuntimeError("the load failed")
+        assert pragmas(store) == normal
+        # The key check is really back: a row of an unknown archive is refused.
+        aid = store.archive_id("/a", "a", "mbox")
+        row = list(row_of(aid, Provenance("", 0), parse_message(b"From: a@example.org\nSubject: x\n\nhi\n")))
+        row[0] = aid + 1
+        with pytest.raises(sqlite3.IntegrityError):
+            store.write_rows(aid, [tuple(row)], [], [], [])
