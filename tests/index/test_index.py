@@ -395,3 +395,29 @@ def test_a_primed_epoch_hands_its_first_message_and_its_errors_to_the_reader() -
     with pytest.raises(SourceError, match="git log failed"):
         list(failing)
     failing.close()
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_a_message_without_a_usable_date_takes_its_commit_time(pooled: bool) -> None:
+    """The archive's own time (a commit's author date, offset included) stands in for a
+    missing or unreadable Date header, whichever parser reads the message: the time
+    travels to the workers as text, and must come back exact."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from patchdigest.indexing.parsing import PoolParser, SerialParser
+
+    when = datetime(2021, 3, 10, 17, 43, 17, 250000, tzinfo=timezone(timedelta(hours=-7, minutes=-30)))
+    mails = [
+        b"From: a@example.org\nSubject: no date\nMessage-ID: <1@x>\n\nhi\n",
+        b"From: a@example.org\nSubject: bad date\nDate: someday\nMessage-ID: <2@x>\n\nhi\n",
+        b"From: a@example.org\nSubject: dated\nDate: Wed, 10 Mar 2021 09:00:00 +0100\nMessage-ID: <3@x>\n\nhi\n",
+    ]
+    raws = [RawMessage(data, Provenance("t", n, commit=f"{n:040x}"), commit_time=when) for n, data in enumerate(mails)]
+    with PoolParser(2) if pooled else SerialParser() as parser:
+        rows = [row for _, row in parser.outcomes(1, raws)]
+    # date, tz_offset, date_ok (store.rows._COLUMNS)
+    assert [row[12:15] for row in rows if isinstance(row, tuple)] == [
+        (int(when.timestamp()), -27000, 0),
+        (int(when.timestamp()), -27000, 0),
+        (int(datetime(2021, 3, 10, 8, 0, tzinfo=UTC).timestamp()), 3600, 1),
+    ]
