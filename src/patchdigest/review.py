@@ -18,16 +18,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .analyze.annotate import SeriesReview, annotate_series
 from .analyze.digest import Digest
 from .analyze.people import BotRules, Mailmap, OrgMap, merge_bots, parse_bots, parse_mailmap, parse_orgmap
 from .analyze.series import COUNTED, Series, assemble
-from .analyze.stats import Stats, compute_stats
 from .errors import ConfigError, SourceError
 from .parse.diffs import patch_id
 from .store import Store, StoredMessage
+
+if TYPE_CHECKING:
+    from .analyze.stats import Stats
 
 __all__ = [
     "People",
@@ -146,11 +148,13 @@ def descendants(store: Store, archive_id: int, roots: Iterable[str]) -> list[Sto
 
 
 def related_series(store: Store, archive_id: int, series: Sequence[Series]) -> list[Series]:
-    """Every series in the index by the authors of ``series``, assembled (any date)."""
+    """Every series in the index by the authors of ``series``, assembled (any date): what
+    revision linking needs of them, not their trailers or texts (see
+    ``Store.revision_candidates``)."""
     emails = {s.author.email for s in series if s.author.email and not s.is_pull}
     if not emails:
         return []
-    return assemble(store.counted_by_people(archive_id, emails))
+    return assemble(store.revision_candidates(archive_id, emails))
 
 
 def annotate(
@@ -190,6 +194,10 @@ def make_stats(
 ) -> Stats:
     """Stats of a digest's window (``pipeline.make_digest``, ``reviews=False`` is enough):
     the same emails, series and reply counts the digest shows (see analyze.stats)."""
+    # Imported here: `report` needs none of it, and with `statistics` it was ~5 ms of
+    # every report's start.
+    from .analyze.stats import compute_stats
+
     people = people or People()
     bots = None if include_bots else (people.bots or None)
     replies = descendants(store, archive_id, (mid for s in digest.series for mid in s.msgids))

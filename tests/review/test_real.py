@@ -7,16 +7,20 @@ not from patchdigest's output.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from patchdigest import windows
-from patchdigest.analyze.annotate import SeriesReview
+from patchdigest.analyze.annotate import SeriesReview, annotate_series
+from patchdigest.analyze.revisions import link_revisions
+from patchdigest.analyze.series import Series, assemble
 from patchdigest.cli import cli
+from patchdigest.models import Kind
 from patchdigest.pipeline import make_digest, register
-from patchdigest.review import annotate, load_people
+from patchdigest.review import annotate, descendants, load_people
 from patchdigest.store import Store
 
 pytestmark = pytest.mark.realarchive
@@ -111,3 +115,41 @@ def test_bots_are_out_of_the_stats(kvmarm_db: Path, kvmarm_inbox: Path) -> None:
     stable = _json("stats", *common, "--week", "2021-W11")
     assert stable["bots"]["emails"] == 9
     assert all("has been added" not in t["subject"] for t in stable["busiest_threads"])
+
+
+@pytest.mark.parametrize("day", ["2021-03-10", "2021-03-11", "2020-06-01", "2021-01-15", "2022-01-26"])
+def test_revision_candidates_link_as_whole_messages_do(kvmarm_db: Path, kvmarm_inbox: Path, day: str) -> None:
+    """The related series come from light rows (Store.revision_candidates: no trailers,
+    no texts but a b4 change-id's): the same series, and every review the same, as when
+    they are assembled from whole messages."""
+    with Store(kvmarm_db) as store:
+        indexed = register(store, kvmarm_inbox)
+        aid = indexed.archive_id
+        digest = make_digest(store, indexed, windows.day(day, windows.zone("UTC")), reviews=False)
+        emails = {s.author.email for s in digest.series if s.author.email and not s.is_pull}
+        whole = [
+            m
+            for m in store.messages(aid, kinds=(Kind.PATCH, Kind.COVER))
+            if m.message.author.email in emails or m.message.sender.email in emails
+        ]
+        light = store.revision_candidates(aid, emails)
+        assert [m.row_id for m in light] == [m.row_id for m in whole]
+        light_series, whole_series = assemble(light), assemble(whole)
+        assert [s.msgids for s in light_series] == [s.msgids for s in whole_series]
+        people = load_people()
+        mine = {mid for s in digest.series for mid in s.msgids}
+        replies = descendants(store, aid, mine)
+
+        def reviews(related: list[Series]) -> dict[str, SeriesReview]:
+            kept = [r for r in related if not mine.intersection(r.msgids)]
+            return annotate_series(digest.series, replies, related=kept, mailmap=people.mailmap, bots=people.bots)
+
+        assert reviews(light_series) == reviews(whole_series)
+        # Every series' links, the candidates' own too (change notes aside: those are
+        # looked for in the window's series only).
+        pool = list(digest.series) + light_series
+        whole_links = link_revisions(list(digest.series) + whole_series, mailmap=people.mailmap)
+        light_links = link_revisions(pool, mailmap=people.mailmap)
+        assert {k: replace(v, changes="") for k, v in light_links.items()} == {
+            k: replace(v, changes="") for k, v in whole_links.items()
+        }

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from patchdigest.analyze.revisions import change_notes, link_revisions, normalised_title
 from patchdigest.analyze.series import Series, assemble
+from patchdigest.models import Kind
+from patchdigest.store import Store
 
 from .conftest import V1, V2
 from .mails import series
@@ -80,3 +84,34 @@ def test_change_notes_forms() -> None:
     body = "v4 -> v5:\n\nAddressed comments by Jane:\n\n- Rebased\n- Dropped a patch\n\nThanks,\nAda\n"
     s = assemble(series("m", ["KVM: one", "KVM: two"], version="v5", cover_title="Fixes", cover_body=body))[0]
     assert change_notes(s) == "v4 -> v5:\n\nAddressed comments by Jane:\n\n- Rebased\n- Dropped a patch"
+
+
+def test_revision_candidates_keep_what_linking_reads() -> None:
+    """Store.revision_candidates loads a commit message and notes only where one holds b4's
+    "change-id:", and no trailers: the links, change-ids and change notes come out as from
+    the whole messages."""
+    tail = "\n---\nbase-commit: 0123456789abcdef\nchange-id: 20210310-sizes-0a1b2c\n"
+    v1 = series("w1", ["A: one", "A: two"], cover_title="Sizes, take one", cover_body="First.\n" + tail, seq=0)
+    v2 = series("w2", ["C: renamed", "D: renamed"], version="v2", cover_title="Sizes, take two",
+                cover_body="v1 -> v2:\n - renamed everything\n\n" + tail, seq=20, minutes=10)  # fmt: skip
+    v3 = series("w3", ["C: renamed", "D: renamed", "E: new"], version="v3", cover_title="Sizes, take three",
+                cover_body="Changes since v2:\n - one more\n", seq=40, minutes=20)  # fmt: skip
+    store = Store(":memory:")
+    aid = store.archive_id("test", "test", "mbox")
+    store.write_batch(aid, [(m.prov, m.message) for m in v1 + v2 + v3], [], [], None)
+    whole = store.messages(aid)
+    light = store.revision_candidates(aid, ["ada@silicon.example"])
+    assert [m.prov.seq for m in light] == [m.prov.seq for m in whole]
+    with_id = {m.prov.seq for m in whole if "change-id:" in m.message.commit_message + m.message.notes}
+    assert with_id == {0, 20}  # the two covers
+    for w, c in zip(whole, light, strict=True):
+        texts = (w.message.commit_message, w.message.notes) if w.prov.seq in with_id else ("", "")
+        assert (c.message.commit_message, c.message.notes) == texts
+        assert c.message.trailers == ()
+        assert w.message.trailers or w.message.kind is Kind.COVER  # each patch is signed off
+    assert link_revisions(assemble(light)) == {
+        k: v if k in (_key(v1), _key(v2)) else replace(v, changes="")
+        for k, v in link_revisions(assemble(whole)).items()
+    }
+    # v3 (no change-id) is linked to v2 by its patches' titles, as from whole messages.
+    assert link_revisions(assemble(light))[_key(v3)].previous == _key(v2)

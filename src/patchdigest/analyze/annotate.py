@@ -96,7 +96,7 @@ def annotate_series(
     reviews = collect_reviews(series, replies, mailmap=mailmap, ignore=ignore)
     keys = {s.key for s in series}
     pool = list(series) + [s for s in related if s.key not in keys]
-    links = link_revisions(pool, mailmap=mailmap)
+    links = link_revisions(pool, mailmap=mailmap, only=keys)
     targets = reply_targets(series, replies)
     answers: dict[str, list[StoredMessage]] = {}
     for r in replies:

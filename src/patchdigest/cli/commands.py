@@ -13,10 +13,9 @@ from ..errors import PatchdigestError
 from ..pipeline import IndexedArchive, make_digest, register
 from ..render import FORMATS, PATCH_CHOICES
 from ..store import Store
-from . import cli, db_option, fail_cleanly, open_store
-from .indexing import _index, _summary_line  # noqa: F401 - remote.py and stats.py import them from here
-from .remote import config_option, report_source
-from .stats import git_tree_options, review_args
+from . import cli, collector_paused, db_option, fail_cleanly, open_store
+from .indexing import _index
+from .reading import config_option, git_tree_options, report_source, review_args
 from .windowing import WindowArgs, window_options
 
 
@@ -89,17 +88,18 @@ def report(
     with open_store(db) as store:
         indexed = register(store, archive)
         if not no_index:
-            _index(store, indexed, quiet=True)
+            _index(store, indexed, quiet=True)  # not paused: parsing makes garbage cycles
         advance_to: int | None = None
         if since_last:
             selection, advance_to = _since_last(store, indexed, cursor_name)
         else:
             selection = window.selection(indexed.archive)
-        digest = make_digest(
-            store, indexed, selection, title=title, top=top, base_url=base_url, all_headers=all_headers,
-            **review_args(config_path, git_tree, git_tree_range),
-        )  # fmt: skip
-    text = FORMATS[fmt](digest, top=top, patches=patches)
+        with collector_paused():
+            digest = make_digest(
+                store, indexed, selection, title=title, top=top, base_url=base_url, all_headers=all_headers,
+                **review_args(config_path, git_tree, git_tree_range),
+            )  # fmt: skip
+            text = FORMATS[fmt](digest, top=top, patches=patches)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Commands for remote inboxes: ``add``, ``remotes``, ``sync``; and ``report NAME``'s lookup.
+"""Commands for remote inboxes: ``add``, ``remotes``, ``sync``; and the sync ``report NAME`` runs.
 
 A remote is a public-inbox URL stored under a NAME in the config file; its mirror is
 ``$XDG_DATA_HOME/patchdigest/mirrors/NAME`` (a v2 inbox), indexed like any archive.
@@ -15,26 +15,15 @@ from pathlib import Path
 import click
 
 from .. import windows
-from ..config import Config, Remote, add_remote, default_config_path, default_data_dir, load_config, redact
-from ..errors import PatchdigestError, SyncError
+from ..config import Remote, add_remote, default_config_path, default_data_dir, redact
+from ..errors import PatchdigestError
 from ..pipeline import register
 from ..sources.publicinbox import epoch_dirs
 from ..store import Store
 from ..sync import EpochChoice, Network, RetryPolicy, SyncOptions, SyncResult, mirror_path, sync_remote
 from ..sync.retry import Notify
 from . import cli, db_option, fail_cleanly, one_line, open_store
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar="PATCHDIGEST_CONFIG",
-    help="Configuration file (default: $XDG_CONFIG_HOME/patchdigest/config.toml).",
-)
-
-
-def open_config(config_path: str | None) -> Config:
-    return load_config(Path(config_path) if config_path else default_config_path())
+from .reading import config_option, open_config
 
 
 @contextmanager
@@ -73,30 +62,6 @@ def sync_one(remote: Remote, options: SyncOptions, *, quiet: bool) -> SyncResult
             return sync_remote(remote, default_data_dir(), options, progress=progress, on_retry=warn)
     except PatchdigestError as exc:
         raise type(exc)(f"{remote.name}: {exc}") from exc
-
-
-def report_source(target: str, config_path: str | None, *, offline: bool, since: datetime | None) -> tuple[str, str]:
-    """What ``report`` reads for ``target``: (archive path, default --base-url).
-
-    An existing path is used as it is (a path wins over a remote of the same name);
-    otherwise ``target`` names a remote, synced first unless ``offline``; ``since`` (where
-    the report's window starts) makes the sync clone the epochs that window needs, and
-    only those, unless they are there already.
-    """
-    if Path(target).exists():
-        return target, ""
-    config = open_config(config_path)
-    if target not in config.remotes:
-        raise click.BadParameter(
-            f"{target!r} is not a file, a directory or a configured remote", param_hint="'ARCHIVE'"
-        )
-    remote = config.remote(target)
-    if not offline:
-        sync_one(remote, SyncOptions(since=since), quiet=False)
-    path = mirror_path(default_data_dir(), remote.name)
-    if not epoch_dirs(path):
-        raise SyncError(f"{remote.name} has not been synced yet (run: patchdigest sync {remote.name})")
-    return str(path), remote.link_url
 
 
 @cli.command()

@@ -3,48 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from ..pipeline import make_digest, register
 from ..render.stats import STATS_FORMATS
-from ..review import load_people, make_stats, people_from_config, tree_patch_ids
+from ..review import load_people, make_stats, people_from_config
 from . import cli, db_option, fail_cleanly, open_store
 from .indexing import _index
-from .remote import config_option, open_config, report_source
+from .reading import config_option, open_config, report_source
 from .windowing import WindowArgs, window_options
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def git_tree_options(func: F) -> F:
-    """``report``'s --git-tree and --git-tree-range."""
-    func = click.option(
-        "--git-tree-range",
-        default=2000,
-        show_default=True,
-        type=click.IntRange(1),
-        metavar="N",
-        help="With --git-tree: how many commits back from its HEAD to look.",
-    )(func)
-    return click.option(
-        "--git-tree",
-        type=click.Path(exists=True, file_okay=False),
-        help="A git tree (e.g. a maintainer's): patches whose change is in its history are marked applied.",
-    )(func)
-
-
-def review_args(config_path: str | None, git_tree: str | None, git_tree_range: int) -> dict[str, Any]:
-    """``make_digest`` keywords for reviews: the config's [people], the git tree's patch ids."""
-    config = open_config(config_path)
-    people = load_people(**people_from_config(config.sections, base=config.path.parent if config.path else None))
-    tree = tree_patch_ids(Path(git_tree), limit=git_tree_range) if git_tree else None
-    return {"people": people, "tree": tree}
-
-
 
 
 @cli.command()

@@ -19,10 +19,9 @@ from typing import Any
 from ..analyze import Digest, Series
 from ..models import Kind, Person
 from ..store import StoredMessage
+from . import PATCH_CHOICES
 from ._blocks import email_text, number_ranges
 from ._env import environment, one_line
-
-PATCH_CHOICES = ("all", "first")
 
 # Every character that can start inline markup, an entity, raw HTML or a table cell.
 _INLINE = re.compile(r"([\\`*_\[\]<>&#|~])")

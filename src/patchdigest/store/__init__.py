@@ -22,16 +22,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..errors import StoreError
-from ..models import Kind, Message, ParseFailure, Provenance
-from .rows import _INSERT, _SELECT, Row, StoredMessage, _message_of, row_of
+from ..models import Kind, Message, ParseFailure, Person, Provenance
+from .rows import (
+    _CANDIDATE_SELECT,
+    _CANDIDATE_TEXTS,
+    _INSERT,
+    _SELECT,
+    Row,
+    StoredMessage,
+    _candidate_of,
+    _message_of,
+    row_of,
+)
 from .schema import DEFERRABLE_INDEXES, MIGRATIONS
 
 __all__ = ["Store", "Cursor", "StoredMessage", "Row", "default_db_path", "row_of", "CANONICAL"]
 
 _PAGE_BYTES = 16384
 _CACHE_KIB = -32768  # negative: KiB, not pages
+_SCAN_MAP_BYTES = 1 << 30  # how much of the file whole-table reads map (see Store._scanning)
 
 # A row is canonical when no earlier live row has the same original Message-ID.
 CANONICAL = (
@@ -367,6 +379,16 @@ class Store:
 
     # --- reading ----------------------------------------------------------------------
 
+    def _scanning(self) -> sqlite3.Connection:
+        """The connection, reading the file through a memory map from now on: for the
+        queries that must read every row of ``messages`` (no index holds their columns:
+        List-Id counts, revision candidates by author). Read through the page cache, a
+        report's first scan of kvmarm's 52 MB copied every page into a cache that holds
+        32 MB of them: 30 ms, against 12 ms mapped. SQLite maps the file read-only, so
+        writes are unchanged; the setting is per connection."""
+        self.db.execute(f"PRAGMA mmap_size={_SCAN_MAP_BYTES}")
+        return self.db
+
     def messages(
         self,
         archive_id: int,
@@ -416,7 +438,7 @@ class Store:
         return sorted(out, key=lambda s: s.prov.seq)
 
     def list_ids(self, archive_id: int) -> list[tuple[str, int]]:
-        rows = self.db.execute(
+        rows = self._scanning().execute(
             "SELECT list_id, COUNT(*) c FROM messages WHERE archive_id = ? AND list_id != ''"
             " GROUP BY list_id ORDER BY c DESC, list_id LIMIT 5",
             (archive_id,),
@@ -500,17 +522,33 @@ class Store:
             out += [(r[0], r[1], r[2]) for r in self.db.execute(sql, [archive_id, *chunk])]
         return out
 
-    def counted_by_people(self, archive_id: int, emails: Iterable[str]) -> list[StoredMessage]:
+    def revision_candidates(self, archive_id: int, emails: Iterable[str]) -> list[StoredMessage]:
         """Canonical patches and cover letters (any date) whose author or sender is one of
-        ``emails``, in archive order: the candidates for earlier and later revisions."""
+        ``emails``, in archive order: the candidates for earlier and later revisions.
+
+        Each holds only what series assembly and revision linking read (see
+        ``rows._CANDIDATE_SELECT``): no trailers, addresses, diffstat or file list, a
+        commit message and notes only where they hold a b4 change-id, and of the
+        provenance only ``seq``. Not for display: load those with :meth:`by_msgids`.
+        """
         emails = list(dict.fromkeys(e.lower() for e in emails))
-        out: dict[int, StoredMessage] = {}
+        rows: dict[int, tuple[Any, ...]] = {}
+        cursor = self._scanning().cursor()
+        cursor.row_factory = None  # plain tuples: unpacked by position, and cheaper than Rows
         for i in range(0, len(emails), 250):
             chunk = emails[i : i + 250]
             marks = ", ".join("?" * len(chunk))
             sql = (
-                f"{_SELECT} WHERE m.archive_id = ? AND m.kind IN ('patch', 'cover')"
+                f"{_CANDIDATE_SELECT} WHERE m.archive_id = ? AND m.kind IN ('patch', 'cover')"
                 f" AND (m.author_email IN ({marks}) OR m.sender_email IN ({marks})) AND {CANONICAL}"
             )
-            out.update((r[0], _message_of(r)) for r in self.db.execute(sql, [archive_id, *chunk, *chunk]))
-        return sorted(out.values(), key=lambda s: s.prov.seq)
+            rows.update((r[0], r) for r in cursor.execute(sql, [archive_id, *chunk, *chunk]))
+        with_change_id = [row_id for row_id, r in rows.items() if r[-1]]
+        texts: dict[int, tuple[str, str]] = {}
+        for i in range(0, len(with_change_id), 500):
+            chunk_ids = with_change_id[i : i + 500]
+            sql = f"{_CANDIDATE_TEXTS} ({', '.join('?' * len(chunk_ids))})"
+            texts.update((r[0], (r[1], r[2])) for r in cursor.execute(sql, chunk_ids))
+        people: dict[tuple[str, str], Person] = {}
+        out = [_candidate_of(r, people, texts) for r in rows.values()]
+        return sorted(out, key=lambda s: s.prov.seq)
