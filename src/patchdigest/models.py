@@ -6,9 +6,12 @@ Nothing here does I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +183,31 @@ class IndexSummary:
     skipped: int = 0  # empty (purged) blobs
     rewound: int = 0  # rows dropped because history was rewritten
     failures: list[ParseFailure] = field(default_factory=list)
+
+
+_T = TypeVar("_T")
+
+
+def positional_init(cls: type[_T]) -> Callable[..., _T]:
+    """A constructor for frozen slotted dataclass ``cls``: every field, positionally, in
+    field order, stored through the slots' descriptors.
+
+    The dataclass's own ``__init__`` stores each field with ``object.__setattr__`` by name
+    (what frozen requires), and is called with keywords: 3.0 us for a Message's 22 fields
+    where this takes 1.4, 2.0 against 1.0 us for a Subject (kvmarm's messages). It sits
+    here, beside the models; parse builds Subject and Message with it. A test pins both
+    field orders, which the callers follow.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    if names != list(getattr(cls, "__slots__", ())):
+        raise TypeError(f"{cls.__name__}: not a slotted dataclass")
+    # Generated, as dataclasses generates __init__, from the field names only.
+    source = f"def new({', '.join(names)}):\n    self = _new(_cls)\n"
+    source += "".join(f"    _set_{name}(self, {name})\n" for name in names)
+    source += "    return self\n"
+    namespace: dict[str, Any] = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
+    namespace.update(_new=object.__new__, _cls=cls)
+    exec(source, namespace)
+    new: Callable[..., _T] = namespace["new"]
+    new.__qualname__ = new.__name__ = f"new_{cls.__name__}"
+    return new

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..models import Subject
+from ..models import Subject, positional_init
 from .headers import clean_text
+
+_new_subject = positional_init(Subject)
 
 # Reply/forward prefixes as mail clients write them: "Re:", "RE:", "AW:" (German Outlook),
 # "SV:" (Nordic), "Antw:" (Dutch), "VS:", "Fwd:", "FW:", "Re[2]:", "Re: Re:".
@@ -47,17 +49,13 @@ def parse_subject(raw: str) -> Subject:
     if usual:
         reply, version_text, version, counter_text, counter, total, title = usual.groups()
         if not (_REPLY.match(title) or _GROUP.match(title)) and (counter is None or int(counter) <= int(total)):
-            return Subject(
-                full=full,
-                reply_prefix="Re:" if reply else "",
-                tags=tuple(t for t in ("PATCH", version_text, counter_text) if t),
-                title=title,
-                is_patch=True,
-                version=int(version) if version else 1,
-                version_text=version_text or "",
-                counter=int(counter) if counter else None,
-                total=int(total) if total else None,
-            )
+            # Subject's fields in order: full, reply_prefix, tags, title, is_patch, is_rfc,
+            # is_resend, is_pull, version, version_text, counter, total, project.
+            return _new_subject(
+                full, "Re:" if reply else "", tuple(t for t in ("PATCH", version_text, counter_text) if t), title,
+                True, False, False, False, int(version) if version else 1, version_text or "",
+                int(counter) if counter else None, int(total) if total else None, "",
+            )  # fmt: skip
     return _parse_subject(full)
 
 
@@ -121,18 +119,7 @@ def _parse_subject(full: str) -> Subject:
         rest = rest[g.end() :]
     if counter is not None and total is not None and counter > total:
         counter, total = None, None  # "[PATCH 5/3]" is noise, not a position
-    return Subject(
-        full=full,
-        reply_prefix=" ".join(prefixes),
-        tags=tuple(tags),
-        title=rest.strip(),
-        is_patch=is_patch or (is_rfc and not is_pull),
-        is_rfc=is_rfc,
-        is_resend=is_resend,
-        is_pull=is_pull,
-        version=version,
-        version_text=version_text,
-        counter=counter,
-        total=total,
-        project=project,
-    )
+    return _new_subject(
+        full, " ".join(prefixes), tuple(tags), rest.strip(), is_patch or (is_rfc and not is_pull), is_rfc,
+        is_resend, is_pull, version, version_text, counter, total, project,
+    )  # fmt: skip
