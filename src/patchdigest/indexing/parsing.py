@@ -6,8 +6,8 @@ Two parsers with one interface, so that a run's rows are the same bytes whicheve
 * :class:`PoolParser` hands chunks of messages to worker processes and yields their
   results in archive order. For a git archive a chunk is just blob ids: each worker reads
   the bytes from a ``git cat-file --batch`` of its own. Workers build the ``messages`` row
-  tuple themselves (:func:`~patchdigest.store.row_of`): a tuple of str and int pickles
-  several times faster than a ``Message`` of nested frozen dataclasses. The indexing
+  tuple themselves (:func:`~patchdigest.store.rows.row_at`): a tuple of str and int travels
+  (marshalled) several times faster than a ``Message`` of nested frozen dataclasses. The indexing
   process is left with the git log, SQLite and small pipes. At most ``depth`` chunks are
   in flight, so memory stays flat however large the archive.
 """
@@ -27,9 +27,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from ..errors import ParseError, PatchdigestError
-from ..models import ParseFailure, Provenance, RawMessage
+from ..models import ParseFailure, RawMessage
 from ..sources.catfile import BlobReader
-from ..store import Row, row_of
+from ..store import Row
+from ..store.rows import row_at
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -102,9 +103,7 @@ def parse_jobs(archive_id: int, jobs: list[Job], git_dir: str | None = None) -> 
         except ParseError as exc:
             answers.append((FAILED, None, str(exc), guess_msgid(data)))
             continue
-        answers.append(
-            (ROW, row_of(archive_id, Provenance("", seq, epoch, commit, blob, path, offset), message), "", "")
-        )
+        answers.append((ROW, row_at(archive_id, seq, epoch, commit, blob, path, offset, message), "", ""))
     return answers
 
 

@@ -60,6 +60,27 @@ def _json_pairs(pairs: Sequence[tuple[str, str]]) -> str:
 def row_of(archive_id: int, prov: Provenance, m: Message) -> Row:
     """The ``messages`` row of a parsed message. Pure: parse workers build rows with it,
     so that the indexing process only inserts them."""
+    return row_at(archive_id, prov.seq, prov.epoch, prov.commit, prov.blob, prov.path, prov.offset, m)
+
+
+@lru_cache(maxsize=4096)
+def _tags_json(tags: tuple[str, ...]) -> str:
+    # A few hundred tag lists (("PATCH", "v2", "3/7")) cover an archive's patches.
+    return _json(tags)
+
+
+def row_at(
+    archive_id: int,
+    seq: int,
+    epoch: int | None,
+    commit: str | None,
+    blob: str | None,
+    path: str | None,
+    offset: int | None,
+    m: Message,
+) -> Row:
+    """:func:`row_of` with the provenance's fields given one by one (a parse worker has
+    them from its job, and need not build a Provenance for each message)."""
     s = m.subject
     flags = (
         (_FLAG_PATCH if s.is_patch else 0)
@@ -67,18 +88,20 @@ def row_of(archive_id: int, prov: Provenance, m: Message) -> Row:
         | (_FLAG_RESEND if s.is_resend else 0)
         | (_FLAG_PULL if s.is_pull else 0)
     )
-    offset = m.date.utcoffset()
+    date = m.date
+    offset_delta = date.utcoffset()
+    stat = m.stat
     return (
-        archive_id, prov.seq, prov.epoch, prov.commit, prov.blob, prov.path, prov.offset,
+        archive_id, seq, epoch, commit, blob, path, offset,
         m.msgid, m.original_msgid, " ".join(m.msgids), m.in_reply_to, " ".join(m.references),
-        int(m.date.timestamp()), int(offset.total_seconds()) if offset else 0, int(m.date_ok),
+        int(date.timestamp()), int(offset_delta.total_seconds()) if offset_delta else 0, int(m.date_ok),
         m.sender.name, m.sender.email, m.author.name, m.author.email, s.full,
-        s.reply_prefix, _json(s.tags), s.title, flags, s.version, s.version_text,
+        s.reply_prefix, _tags_json(s.tags), s.title, flags, s.version, s.version_text,
         s.counter, s.total, s.project, m.kind.value,
-        m.commit_message, int(m.has_separator), m.notes, m.diffstat, _json(m.stat.files),
-        m.stat.insertions, m.stat.deletions, int(m.has_diff),
-        _json_pairs([(t.key, t.value) for t in m.trailers]), m.to, m.cc, m.list_id, m.body_problem,
-        m.patch_id,
+        m.commit_message, int(m.has_separator), m.notes, m.diffstat, _json(stat.files),
+        stat.insertions, stat.deletions, int(m.has_diff),
+        _json_pairs([(t.key, t.value) for t in m.trailers]) if m.trailers else "[]", m.to, m.cc, m.list_id,
+        m.body_problem, m.patch_id,
     )  # fmt: skip
 
 
