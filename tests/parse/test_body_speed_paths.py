@@ -13,11 +13,13 @@ from __future__ import annotations
 import base64
 import re
 from email.message import Message as EmailMessage
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patchdigest.models import Person, Trailer
+from patchdigest.parse import diffs
 from patchdigest.parse.body import BodyParts, _trailer, extract_diffstat, split_body, trailers_in
 from patchdigest.parse.diffs import diff_facts, patch_id
 from patchdigest.parse.headers import Headers, parse_person
@@ -352,6 +354,86 @@ def test_patch_id_leaves_out_the_signature() -> None:
     assert patch_id(mode + "-- \n2.30.1\n") == patch_id(mode)
 
 
+# diff_facts takes a hunk's counts from its lines without their context lines, when those
+# are only "+" and "-" lines and the counts add up to the header's; the last hunk's lines
+# are first tried cut at the signature. Anything else goes to the line-by-line count.
+
+CLEAN_LINES = [" context", "+added", "-removed", " ", "+", "-", "+\tx = 1;", "- y", "-a--", "++i"]
+ODD_LINES = ["", "\\ No newline at end of file", "+++ x", "--- x", "+++ b/z.c", "-- ", "junk", "@@ -1 +1 @@@"]
+FAST_TAILS = [
+    [],
+    [""],
+    ["-- ", "2.30.1", ""],
+    ["--", "2.30.1"],
+    ["", "", "-- ", ""],
+    ["-- ", "+++ b/after.c", "-x"],
+    ["-- ", "2.34.1", "", "_______________", "kvmarm mailing list", "https://lists.example.org/kvmarm", ""],
+]
+SLOW_TAILS = [
+    ["", "Thanks,", "", "\tM.", "-- ", "Jazz is not dead.", ""],  # a reply's words after a suggested diff
+    ["-- "],
+    ["+++ b/x", "-- ", "2.1"],
+    ["junk", "-x", "+++ b/y.c"],
+    ["\\ No newline at end of file"],
+    [" ", "-- ", "2.1"],
+]
+
+
+@st.composite
+def exact_diff(draw: st.DrawFn, odd: bool) -> str:
+    """Hunks that hold exactly the lines their headers announce; with ``odd``, lines that
+    the careful count reads (empty context lines, "\\ No newline", "+++ " and "--- "
+    lines, junk) and tails it must read too."""
+    out: list[str] = []
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(PATHS))
+        out += [f"diff --git a/{path} b/{path}", "index 0123456..789abcd 100644", f"--- a/{path}", f"+++ b/{path}"]
+        for _ in range(draw(st.integers(0, 3))):
+            lines = draw(st.lists(st.sampled_from(CLEAN_LINES + (ODD_LINES if odd else [])), max_size=8))
+            old, new = hunk_counts(lines)
+            out.append(f"@@ -3,{old} +3,{new} @@" + draw(st.sampled_from(["", " int f(void)"])))
+            out += lines
+    out += draw(st.sampled_from(FAST_TAILS + (SLOW_TAILS if odd else [])))
+    return "\n".join(out)
+
+
+@SETTINGS
+@given(exact_diff(odd=True))
+def test_diff_facts_on_exact_hunks(diff: str) -> None:
+    assert diff_facts(diff) == (reference_diff_stat(diff), reference_patch_id(diff))
+
+
+@SETTINGS
+@given(exact_diff(odd=False))
+def test_exact_hunks_are_not_read_line_by_line(diff: str) -> None:
+    with patch.object(diffs, "_hunk_counts", side_effect=AssertionError("read line by line")):
+        facts = diffs._facts(diff)
+    assert facts == (reference_diff_stat(diff), reference_patch_id(diff))
+
+
+def test_odd_hunks_are_read_line_by_line() -> None:
+    head = "diff --git a/x.c b/x.c\nindex 1..2 100644\n--- a/x.c\n+++ b/x.c\n"
+    for hunk in [
+        "@@ -1,2 +1,2 @@\n a\n\n-b\n+c\n@@ -9 +9 @@\n-d\n+e",  # an empty context line
+        "@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n@@ -9 +9 @@\n-d\n+e",
+        "@@ -1,2 +1,2 @@\n a\n-b\n+c\n+d\n@@ -9 +9 @@\n-d\n+e",  # a line more than announced
+        "@@ -1 +1 @@\n-a\n+b\n\nThanks,\nJane\n-- \nJane's signature",  # a reply's words
+    ]:
+        diff = head + hunk
+        with patch.object(diffs, "_hunk_counts", wraps=diffs._hunk_counts) as careful:
+            facts = diffs._facts(diff)
+        assert careful.called, hunk
+        assert facts == (reference_diff_stat(diff), reference_patch_id(diff)), hunk
+
+
+def test_repeated_diffs_come_from_the_cache() -> None:
+    diff = "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.30.1\n"
+    assert diff_facts(diff) is diff_facts("".join(["diff --git", diff[10:]]))  # equal, not the same string
+    big = diff.replace("+b\n", "+b\n" * 40_000).replace("+1 @@", "+40000 @@")
+    assert diff_facts(big) == (reference_diff_stat(big), reference_patch_id(big)) == diffs._facts(big)
+    assert diff_facts(big) is not diff_facts(big)  # too big to be kept
+
+
 # --- split_body, extract_diffstat, trailers ------------------------------------------------
 
 INBODY = r"^(From|Date|Subject|Reply-To|Message-I[Dd]|Cc|To)\s*:\s*(.*)$"
@@ -429,6 +511,21 @@ def test_split_body_on_long_lines(lines: list[tuple[str, int]]) -> None:
 def test_extract_diffstat_is_the_line_by_line_result(text: str) -> None:
     assert extract_diffstat(text) == reference_extract_diffstat(text)
     assert split_body(text).diffstat == reference_split_body(text).diffstat
+
+
+STAT_LINES = [" x.c | 3 ++-", " a/b | Bin 0 -> 12 bytes", " .../long/path.c |  12 +++---", " y.h | 1 +\r",
+              " z | 2 \u2028", " w |\t4 ++++", " no bar here", " v | x"]  # fmt: skip
+SUMMARIES = [" 1 file changed, 3 insertions(+)", " 2 files changed, 1 deletion(-)  ", " 3 files changed",
+             " 1 files changed,"]  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(STAT_LINES), max_size=5), st.sampled_from(SUMMARIES),
+       pieces("\n", " x.c | 3 ++-", *SUMMARIES, "text", " changed", " file changed"))  # fmt: skip
+def test_extract_diffstat_of_a_stat_at_the_start(stat: list[str], summary: str, rest: str) -> None:
+    # git format-patch's notes: the stat lines, the summary, then anything (another stat).
+    text = "".join(line + "\n" for line in stat) + summary + rest
+    assert extract_diffstat(text) == reference_extract_diffstat(text)
 
 
 TRAILER = re.compile(
