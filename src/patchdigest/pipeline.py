@@ -65,9 +65,7 @@ def make_digest(
         top=top,
         base_url=base_url,
     )
-    digest = digest.with_replies(
-        count_replies(digest.series, lambda ids: store.reply_edges(indexed.archive_id, ids))
-    )
+    digest = digest.with_replies(count_replies(digest.series, lambda ids: store.reply_edges(indexed.archive_id, ids)))
     if reviews:
         people = people or load_people()
         digest = digest.with_reviews(annotate(store, indexed.archive_id, digest.series, people=people, tree=tree))

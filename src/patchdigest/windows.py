@@ -35,7 +35,7 @@ def zone(name: str) -> tzinfo:
 
 
 def parse_when(text: str, tz: tzinfo, *, end: bool = False) -> datetime:
-    """"2021-03-10" (a day: its start, or with end=True the next day's start),
+    """ "2021-03-10" (a day: its start, or with end=True the next day's start),
     "2021-03-10T12:00", "2021-03-10 12:00:00+01:00"."""
     text = text.strip()
     try:

@@ -321,9 +321,7 @@ def test_a_first_large_load_applies_its_deletions(
     assert {"messages_by_blob", "messages_by_date", "messages_by_orig", "messages_by_parent"} <= indexes
 
 
-def test_deletions_of_an_interrupted_first_load_are_applied_on_the_next_open(
-    big_inbox: Path, tmp_path: Path
-) -> None:
+def test_deletions_of_an_interrupted_first_load_are_applied_on_the_next_open(big_inbox: Path, tmp_path: Path) -> None:
     """Stopped after its last commit but before the load's end (indexes and deletions
     pending): the next open of the index completes both, so that even a rerun with
     nothing left to read finds the deletions applied."""
@@ -350,7 +348,6 @@ def test_deletions_of_an_interrupted_first_load_are_applied_on_the_next_open(
     with Store(db) as store:
         assert index_archive(store, register(store, big_inbox)).seen == 0  # nothing left to read
     assert _deleted_blobs(db) == [blob]
-
 
 
 def test_an_index_from_before_the_patch_id_change_is_rebuilt(sample_inbox: Path, tmp_path: Path) -> None:

@@ -62,9 +62,9 @@ def decoded(content_type: str, body: bytes) -> tuple[str, str, str]:
 
 LEAF_HEADERS = [
     "Content-Type: text/plain; charset=us-ascii\n",
-    "Content-Type: text/plain; charset=\"utf-8\"\n",
+    'Content-Type: text/plain; charset="utf-8"\n',
     "Content-Type: text/plain; charset=iso-8859-1; format=flowed\n",
-    "Content-Type: text/x-patch; name=\"0001-kvm-fix.patch\"\n",
+    'Content-Type: text/x-patch; name="0001-kvm-fix.patch"\n',
     "Content-Type: text/x-diff\n",
     "Content-Type: TEXT/PLAIN;\n\tcharset=UTF-8\n",
     "Content-Type: text/html; charset=utf-8\n",
@@ -82,7 +82,7 @@ LEAF_HEADERS = [
     "Content-Disposition: inline\n",
     "Content-Disposition:\t \tinline\n",
     "Content-Type:text/plain;charset=utf-8\n",
-    "Content-Disposition: attachment; filename=\"fix.diff\"\n",
+    'Content-Disposition: attachment; filename="fix.diff"\n',
     "Content-Disposition: attachment;\n filename*=utf-8''%66ix.patch\n",
     "X-Folded: one\n  two\n",
     "From nobody Mon Jan  1 00:00:00 2001\n",
@@ -211,11 +211,11 @@ def test_signed_mail_with_a_list_footer() -> None:
         'Content-Type: multipart/signed; micalg=pgp-sha256;\n\tprotocol="application/pgp-signature"; boundary="s1"\n\n'
         "--s1\nContent-Type: text/plain; charset=us-ascii\nContent-Disposition: inline\n\n"
         "On Tue, Jane wrote:\n> a quoted line\n\nLooks fine to me.\n\nReviewed-by: Kim Lee <kim@example.org>\n\n"
-        "--s1\nContent-Type: application/pgp-signature; name=\"signature.asc\"\n\n"
+        '--s1\nContent-Type: application/pgp-signature; name="signature.asc"\n\n'
         "-----BEGIN PGP SIGNATURE-----\nnot really\n-----END PGP SIGNATURE-----\n--s1--\n" + FOOTER
     )
-    assert same_as_stdlib("multipart/mixed; boundary=\"b0\"", body.encode())
-    text, diff, problem = decoded("multipart/mixed; boundary=\"b0\"", body.encode())
+    assert same_as_stdlib('multipart/mixed; boundary="b0"', body.encode())
+    text, diff, problem = decoded('multipart/mixed; boundary="b0"', body.encode())
     assert text.startswith("On Tue, Jane wrote:") and text.endswith("Reviewed-by: Kim Lee <kim@example.org>\n")
     assert diff == problem == ""
 
@@ -223,7 +223,7 @@ def test_signed_mail_with_a_list_footer() -> None:
 def test_alternative_mail_takes_the_plain_part_decoded() -> None:
     body = (
         "This is a multi-part message in MIME format.\n"
-        "--b0\nContent-Type: multipart/alternative; boundary=\"alt\"\n\n"
+        '--b0\nContent-Type: multipart/alternative; boundary="alt"\n\n'
         "--alt\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
         "Caf=C3=A9 au lait, a =3D b, one long=\n line.\n"
         "--alt\nContent-Type: text/html; charset=utf-8\n\n<p>Caf&eacute;</p>\n--alt--\n\n" + FOOTER
@@ -239,9 +239,10 @@ def test_patch_attachment_becomes_the_diff() -> None:
     encoded = base64.encodebytes(patch.encode()).decode()
     body = (
         "--b0\nContent-Type: text/plain; charset=us-ascii\n\nPlease try the attached change.\n\n"
-        "--b0\nContent-Type: text/x-patch; charset=utf-8; name=\"0001-x.patch\"\n"
-        "Content-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=\"0001-x.patch\"\n\n"
-        + encoded + FOOTER
+        '--b0\nContent-Type: text/x-patch; charset=utf-8; name="0001-x.patch"\n'
+        'Content-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="0001-x.patch"\n\n'
+        + encoded
+        + FOOTER
     )
     assert same_as_stdlib("multipart/mixed; boundary=b0", body.encode())
     text, diff, _ = decoded("multipart/mixed; boundary=b0", body.encode())

@@ -36,9 +36,7 @@ EXPECTED: dict[str, dict[str, Any]] = json.loads((MAIL_DIR / "expected.json").re
 FALLBACK = datetime(2021, 3, 10, 12, 0, tzinfo=UTC)
 
 # A line of a unified diff, as opposed to a diffstat line (" path | 3 ++-").
-DIFF_LINE = re.compile(
-    r"^(diff --git |index [0-9a-f]+\.\.[0-9a-f]+|@@ -\d+|\+\+\+ (b/|/dev/null)|--- (a/|/dev/null))"
-)
+DIFF_LINE = re.compile(r"^(diff --git |index [0-9a-f]+\.\.[0-9a-f]+|@@ -\d+|\+\+\+ (b/|/dev/null)|--- (a/|/dev/null))")
 
 
 def parse(name: str) -> Message:
@@ -158,9 +156,13 @@ def test_series_revisions_share_patch_ids() -> None:
 def test_replies_point_into_the_corpus() -> None:
     """The v2 thread is complete: every reply's parent is a corpus mail."""
     by_id = {parse(n).original_msgid: n for n, e in EXPECTED.items() if not e.get("parse_error")}
-    for name in ("0013-v2-patch-1-of-3.eml", "0016-v2-review-on-cover.eml",
-                 "0017-v2-review-folded-re-subject-signature.eml",
-                 "0018-re-re-quoted-reviewed-by-no-timezone.eml", "0022-unknown-charset-reply.eml"):
+    for name in (
+        "0013-v2-patch-1-of-3.eml",
+        "0016-v2-review-on-cover.eml",
+        "0017-v2-review-folded-re-subject-signature.eml",
+        "0018-re-re-quoted-reviewed-by-no-timezone.eml",
+        "0022-unknown-charset-reply.eml",
+    ):
         parent = parse(name).in_reply_to
         assert parent in by_id, f"{name}: parent {parent} is not in the corpus"
 

@@ -283,7 +283,7 @@ SUBJECT_BITS = ("Re: ", "RE: ", "[PATCH", "[PATCH]", "]", " ", "v2", "v0", "v123
 @SETTINGS
 @given(pieces(*SUBJECT_BITS))
 def test_subject_fast_path_is_the_general_loop(subject: str) -> None:
-    """"[PATCH v2 3/7] title" is read by one regex: it must give what the loop over prefixes
+    """ "[PATCH v2 3/7] title" is read by one regex: it must give what the loop over prefixes
     and tag groups gives, for that form and for everything that merely looks like it."""
     assert parse_subject.__wrapped__(subject) == _parse_subject(clean_text(subject))
 

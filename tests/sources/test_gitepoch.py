@@ -201,9 +201,7 @@ def test_resolve_ignores_irrelevant_matches_and_rejects_real_ambiguity(tmp_path:
     n += 1
     while _oid("commit", _commit_object(tree, stray, n))[:4] != prefix:
         n += 1
-    descendant = repo.git(
-        "hash-object", "-t", "commit", "-w", "--stdin", stdin=_commit_object(tree, stray, n)
-    )
+    descendant = repo.git("hash-object", "-t", "commit", "-w", "--stdin", stdin=_commit_object(tree, stray, n))
     repo.git("update-ref", "refs/heads/master", descendant)
     epoch.resolve(stray)  # full ids are never ambiguous
     with pytest.raises(SourceError, match=f"ambiguous.*{prefix}|{prefix}.*ambiguous"):
@@ -276,9 +274,7 @@ def test_early_close_leaves_no_child_process_or_fd(tmp_path: Path, how: str) -> 
     assert open_fds() == fds
 
 
-def test_tiny_chunks_and_queue_still_stream_everything(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_tiny_chunks_and_queue_still_stream_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # One commit per hand-off and a queue of one: the tightest coupling between the
     # feeder thread, cat-file and the consumer, with data larger than any pipe buffer.
     from patchdigest.sources import _git, _logstream

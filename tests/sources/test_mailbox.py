@@ -14,10 +14,7 @@ from patchdigest.sources import Mailbox
 from patchdigest.sources.mailbox import split_mbox
 
 ENVELOPE = b"From tester@example.org Mon Jan  1 00:00:00 2024\n"
-FIRST = (
-    b"From: A <a@example.org>\nSubject: one\n\n"
-    b"From the start, a body line.\n>From quoted once\n>>From twice\n"
-)
+FIRST = b"From: A <a@example.org>\nSubject: one\n\nFrom the start, a body line.\n>From quoted once\n>>From twice\n"
 SECOND = b"From: B <b@example.org>\nSubject: two\n\nsecond body\nFrom here too, after text: no split\n"
 THIRD = b"From: C <c@example.org>\nSubject: three\n\n"
 

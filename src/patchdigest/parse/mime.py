@@ -57,9 +57,7 @@ def _to_text(data: bytes, charset: str) -> tuple[str, str]:
         try:
             return data.decode("utf-8"), ""
         except UnicodeDecodeError:
-            return data.decode("latin-1") if charset not in ("utf-8", "utf8") else data.decode(
-                "utf-8", "replace"
-            ), ""
+            return data.decode("latin-1") if charset not in ("utf-8", "utf8") else data.decode("utf-8", "replace"), ""
     try:
         codecs.lookup(charset)
     except LookupError:

@@ -139,9 +139,7 @@ class _End:
         self.error = error
 
 
-def _feed(
-    log: GitProcess, cat_in: IO[bytes], out: queue.Queue[list[CommitBlob] | _End], sharded: bool
-) -> None:
+def _feed(log: GitProcess, cat_in: IO[bytes], out: queue.Queue[list[CommitBlob] | _End], sharded: bool) -> None:
     """Thread body: parse the log, request each message blob, queue the commits in chunks.
 
     Commits are queued and their blobs requested ``_CHUNK`` at a time: one queue hand-off

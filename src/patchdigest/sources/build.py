@@ -108,9 +108,7 @@ class _Importer:
         assert self.proc.stdin is not None
         self.out: IO[bytes] = self.proc.stdin
 
-    def commit(
-        self, *, author: str, committer: str, message: str, parent: str | None, files: list[str]
-    ) -> None:
+    def commit(self, *, author: str, committer: str, message: str, parent: str | None, files: list[str]) -> None:
         out = self.out
         out.write(b"commit refs/heads/master\n")
         out.write(f"author {author}\ncommitter {committer}\n".encode())
@@ -160,9 +158,7 @@ def _new_commits(git_dir: Path, old_tip: str | None) -> list[str]:
     if tip is None or tip == old_tip:
         return []
     rev_range = [tip, "--not", old_tip] if old_tip else [tip]
-    out = run_git(
-        git_dir, ["rev-list", "--reverse", "--topo-order", *rev_range, "--"], where=str(git_dir)
-    ).stdout
+    out = run_git(git_dir, ["rev-list", "--reverse", "--topo-order", *rev_range, "--"], where=str(git_dir)).stdout
     return out.decode("ascii").split()
 
 
@@ -246,11 +242,7 @@ def delete_message(git_dir: Path, blob_or_commit: str) -> str:
         raise SourceError("cannot delete from an empty epoch", where=where)
     if not ABBREV_HEX.fullmatch(oid):
         raise SourceError(f"not an object id: {blob_or_commit!r}", where=where)
-    oid = (
-        run_git(git_dir, ["rev-parse", "--verify", oid], where=f"{where} object {oid}")
-        .stdout.decode()
-        .strip()
-    )
+    oid = run_git(git_dir, ["rev-parse", "--verify", oid], where=f"{where} object {oid}").stdout.decode().strip()
     kind = run_git(git_dir, ["cat-file", "-t", oid], where=f"{where} object {oid}").stdout.strip()
     if kind == b"commit":
         blob = run_git(git_dir, ["rev-parse", "--verify", f"{oid}:m"], where=f"{where} commit {oid}").stdout

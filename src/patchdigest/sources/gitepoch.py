@@ -44,9 +44,7 @@ class GitEpoch:
     def _where(self, commit: str | None = None) -> str:
         return f"{self.git_dir} commit {commit}" if commit else str(self.git_dir)
 
-    def _git(
-        self, args: list[str], *, commit: str | None = None, ok: tuple[int, ...] = (0,)
-    ) -> tuple[int, str]:
+    def _git(self, args: list[str], *, commit: str | None = None, ok: tuple[int, ...] = (0,)) -> tuple[int, str]:
         proc = run_git(self.git_dir, args, where=self._where(commit), ok_codes=ok)
         return proc.returncode, proc.stdout.decode("ascii", "replace").strip()
 
@@ -112,9 +110,7 @@ class GitEpoch:
             candidates = self._commits_only(candidates)
         found = [oid for oid in candidates if self.is_ancestor(oid, tip)]
         if len(found) > 1:
-            raise SourceError(
-                f"commit prefix {prefix} is ambiguous ({', '.join(sorted(found))})", where=self._where()
-            )
+            raise SourceError(f"commit prefix {prefix} is ambiguous ({', '.join(sorted(found))})", where=self._where())
         return found[0] if found else None
 
     def _commits_only(self, oids: list[str]) -> list[str]:

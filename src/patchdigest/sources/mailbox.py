@@ -125,9 +125,7 @@ class Mailbox:
     Maildir names), one message per file, ``seq = file_index << 32``.
     """
 
-    def __init__(
-        self, path: str | Path, *, source: str | None = None, mbox_format: MboxFormat = "mboxrd"
-    ) -> None:
+    def __init__(self, path: str | Path, *, source: str | None = None, mbox_format: MboxFormat = "mboxrd") -> None:
         self.source = source if source is not None else str(path)
         self.path = Path(path)
         self.mbox_format: MboxFormat = mbox_format

@@ -230,15 +230,11 @@ class Store:
         if row:
             return int(row[0])
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO archives (location, name, kind) VALUES (?, ?, ?)", (location, name, kind)
-            )
+            cur = db.execute("INSERT INTO archives (location, name, kind) VALUES (?, ?, ?)", (location, name, kind))
             return int(cur.lastrowid or 0)
 
     def cursors(self, archive_id: int) -> dict[int, Cursor]:
-        rows = self.db.execute(
-            "SELECT epoch, ordinal, last_commit FROM cursors WHERE archive_id = ?", (archive_id,)
-        )
+        rows = self.db.execute("SELECT epoch, ordinal, last_commit FROM cursors WHERE archive_id = ?", (archive_id,))
         return {r[0]: Cursor(r[0], r[1], r[2]) for r in rows}
 
     # --- writing ----------------------------------------------------------------------
@@ -345,8 +341,7 @@ class Store:
                 (archive_id, keep_through_seq, hi),
             ).rowcount
             db.execute(
-                "UPDATE messages SET deleted_seq = NULL WHERE archive_id = ? AND deleted_seq > ?"
-                " AND deleted_seq < ?",
+                "UPDATE messages SET deleted_seq = NULL WHERE archive_id = ? AND deleted_seq > ? AND deleted_seq < ?",
                 (archive_id, max(keep_through_seq, lo - 1), hi),
             )
             db.execute(
@@ -357,8 +352,7 @@ class Store:
                 db.execute("DELETE FROM cursors WHERE archive_id = ? AND epoch = ?", (archive_id, epoch))
             else:
                 db.execute(
-                    "INSERT OR REPLACE INTO cursors (archive_id, epoch, ordinal, last_commit)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO cursors (archive_id, epoch, ordinal, last_commit) VALUES (?, ?, ?, ?)",
                     (archive_id, epoch, cursor.ordinal, cursor.commit),
                 )
         return n
@@ -449,9 +443,7 @@ class Store:
         sql = "SELECT seq, epoch, commit_id, blob, path, offset, msgid, reason FROM failures"
         rows = self.db.execute(sql + (" WHERE archive_id = ?" if archive_id else "") + " ORDER BY seq",
                                (archive_id,) if archive_id else ())  # fmt: skip
-        return [
-            ParseFailure(Provenance("", r[0], r[1], r[2], r[3], r[4], r[5]), r[7], r[6]) for r in rows
-        ]
+        return [ParseFailure(Provenance("", r[0], r[1], r[2], r[3], r[4], r[5]), r[7], r[6]) for r in rows]
 
     def failure_rows(self, archive_id: int | None = None) -> list[tuple[int, ParseFailure]]:
         """``(archive id, failure)`` for every failure (of one archive), in archive order."""
@@ -460,9 +452,7 @@ class Store:
         if archive_id is not None:
             sql, args = sql + " WHERE archive_id = ?", (archive_id,)
         rows = self.db.execute(sql + " ORDER BY archive_id, seq", args)
-        return [
-            (r[0], ParseFailure(Provenance("", r[1], r[2], r[3], r[4], r[5], r[6]), r[8], r[7])) for r in rows
-        ]
+        return [(r[0], ParseFailure(Provenance("", r[1], r[2], r[3], r[4], r[5], r[6]), r[8], r[7])) for r in rows]
 
     def archives(self) -> list[tuple[int, str, str]]:
         """``(id, location, name)`` of every archive in the index."""

@@ -35,9 +35,7 @@ _COLUMNS = (
     " commit_message, has_separator, notes, diffstat, files, insertions, deletions, has_diff,"
     " trailers, to_addrs, cc_addrs, list_id, body_problem, patch_id"
 )
-_INSERT = (
-    f"INSERT OR REPLACE INTO messages ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(',')))})"
-)
+_INSERT = f"INSERT OR REPLACE INTO messages ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(',')))})"
 
 
 Row = tuple[object, ...]  # one ``messages`` row in _COLUMNS order, as row_of builds it
