@@ -100,6 +100,12 @@ def test_a_bulk_load_relaxes_syncs_and_key_checks_only_while_rows_go_in(tmp_path
         assert pragmas(store) == normal
         with store.bulk_load():
             assert pragmas(store) == (0, 0, "truncate")
+            # Ended early (the indexer does, once its source is read): checks back on
+            # and the indexes built, while the rest of the load goes in.
+            store.end_bulk()
+            assert pragmas(store)[:2] == (1, 1)
+            indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+            assert {"messages_by_blob", "messages_by_date", "messages_by_orig", "messages_by_parent"} <= indexes
         assert pragmas(store) == normal
         with pytest.raises(RuntimeError), store.bulk_load():
             raise RuntimeError("the load failed")

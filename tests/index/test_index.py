@@ -152,6 +152,30 @@ def test_the_pool_keeps_a_bounded_window(big_inbox: Path, tmp_path: Path) -> Non
     assert done > 2000 and lead <= 4 * CHUNK
 
 
+@pytest.mark.parametrize("pooled", [False, True])
+def test_the_parser_says_when_its_source_has_run_out(big_inbox: Path, pooled: bool) -> None:
+    """on_exhausted is called once, after the last message is read: by the pool while
+    chunks are still being parsed (what the indexer overlaps with its index build), by
+    the serial parser at the end."""
+    from patchdigest.indexing.parsing import PoolParser, SerialParser
+    from patchdigest.sources.gitepoch import GitEpoch
+
+    epoch = GitEpoch(big_inbox / "git" / "0.git")
+    total = sum(1 for _ in epoch.iter_messages(read_blobs=False))
+    calls: list[int] = []  # messages handed over when it was called
+    done = [0]
+    with PoolParser(2, depth=3) if pooled else SerialParser() as parser:
+        raws = epoch.iter_messages(read_blobs=not parser.reads_blobs)
+        git_dirs = {0: str(epoch.git_dir)} if parser.reads_blobs else None
+        for _ in parser.outcomes(1, raws, git_dirs, lambda: calls.append(done[0])):
+            done[0] += 1
+    assert done[0] == total and len(calls) == 1
+    if pooled:
+        assert total - 3 * 256 <= calls[0] < total  # up to depth chunks still in flight
+    else:
+        assert calls[0] == total
+
+
 def test_a_noop_run_reads_nothing_and_imports_little(sample_inbox: Path, tmp_path: Path) -> None:
     db = tmp_path / "index.sqlite"
     run("index", str(sample_inbox), "--db", str(db))
@@ -321,7 +345,9 @@ def test_a_first_large_load_applies_its_deletions(
     assert {"messages_by_blob", "messages_by_date", "messages_by_orig", "messages_by_parent"} <= indexes
 
 
-def test_deletions_of_an_interrupted_first_load_are_applied_on_the_next_open(big_inbox: Path, tmp_path: Path) -> None:
+def test_deletions_of_an_interrupted_first_load_are_applied_on_the_next_open(
+    big_inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Stopped after its last commit but before the load's end (indexes and deletions
     pending): the next open of the index completes both, so that even a rerun with
     nothing left to read finds the deletions applied."""
@@ -340,8 +366,13 @@ def test_deletions_of_an_interrupted_first_load_are_applied_on_the_next_open(big
             raise Stop
 
     db = tmp_path / "index.sqlite"
+    # The indexer ends the load's row phase (Store.end_bulk) as soon as the log is read,
+    # before the last rows arrive: held off here, the stop falls where the load is
+    # complete but for its end.
+    monkeypatch.setattr(Store, "end_bulk", lambda self: None)
     with Store(db) as store, pytest.raises(Stop):
         index_archive(store, register(store, big_inbox), stop_at_the_end, workers=2)
+    monkeypatch.undo()
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT COUNT(*) FROM deletions").fetchone() == (1,)
         assert con.execute("SELECT COUNT(*) FROM messages WHERE deleted_seq IS NOT NULL").fetchone() == (0,)

@@ -92,9 +92,18 @@ class _Run:
             if self.progress:
                 self.progress(summary.seen, self.total)
 
+        def exhausted() -> None:
+            # Every message read is parsed or being parsed: commit what is here, and let
+            # a first load build its indexes while the workers finish (Store.end_bulk).
+            nonlocal pending
+            if pending:
+                flush()
+                pending = 0
+            self.store.end_bulk()
+
         if self.progress:
             self.progress(summary.seen, self.total)
-        for raw, outcome in self.parser.outcomes(self.archive_id, raws, git_dirs):
+        for raw, outcome in self.parser.outcomes(self.archive_id, raws, git_dirs, exhausted):
             summary.seen += 1
             if raw.prov.epoch is not None and raw.prov.commit:
                 reached[raw.prov.epoch] = raw.prov

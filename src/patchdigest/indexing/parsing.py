@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -159,10 +159,16 @@ class SerialParser:
         return None
 
     def outcomes(
-        self, archive_id: int, raws: Iterable[RawMessage], git_dirs: Mapping[int, str] | None = None
+        self,
+        archive_id: int,
+        raws: Iterable[RawMessage],
+        git_dirs: Mapping[int, str] | None = None,
+        on_exhausted: Callable[[], None] | None = None,
     ) -> Iterator[tuple[RawMessage, Outcome]]:
         for chunk in _chunks(raws):
             yield from _merge(chunk, parse_jobs(archive_id, _jobs(chunk, False)), False)
+        if on_exhausted is not None:
+            on_exhausted()
 
 
 def _chunks(raws: Iterable[RawMessage]) -> Iterator[list[RawMessage]]:
@@ -277,10 +283,18 @@ class PoolParser:
                 process.join(timeout=2)
 
     def outcomes(
-        self, archive_id: int, raws: Iterable[RawMessage], git_dirs: Mapping[int, str] | None = None
+        self,
+        archive_id: int,
+        raws: Iterable[RawMessage],
+        git_dirs: Mapping[int, str] | None = None,
+        on_exhausted: Callable[[], None] | None = None,
     ) -> Iterator[tuple[RawMessage, Outcome]]:
         """``git_dirs`` (epoch -> repository): the raws come without bytes
-        (``read_blobs=False``) and the workers read each blob from its epoch themselves."""
+        (``read_blobs=False``) and the workers read each blob from its epoch themselves.
+
+        ``on_exhausted`` is called once ``raws`` has run out, while the workers still
+        parse the last chunks (up to ``depth``): the caller's work then runs beside
+        theirs. Everything yielded before it has been handed over."""
         by_blob = git_dirs is not None
         in_flight: deque[tuple[list[RawMessage], Future[bytes]]] = deque()
         try:
@@ -294,6 +308,8 @@ class PoolParser:
                 while in_flight and (len(in_flight) >= self.depth or in_flight[0][1].done()):
                     done, ready = in_flight.popleft()
                     yield from _merge(done, marshal.loads(ready.result()), by_blob)
+            if on_exhausted is not None:
+                on_exhausted()
             while in_flight:
                 done, ready = in_flight.popleft()
                 yield from _merge(done, marshal.loads(ready.result()), by_blob)
