@@ -160,8 +160,9 @@ class Store:
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
         """For a first large load into an empty database: the deferrable indexes are
-        dropped, then built once at the end. If the load is interrupted they are built
-        when the database is next opened.
+        dropped, then built once when the row phase ends (:meth:`end_bulk`, which the
+        indexer calls once its source is read; else at the end). If the load is
+        interrupted before that, they are built when the database is next opened.
 
         The load itself runs with a rollback journal instead of the WAL: rows appended to
         new pages need no journal, whereas the WAL writes every page twice (log, then
@@ -177,8 +178,8 @@ class Store:
           first index's wall time on this machine). A killed process still loses nothing
           (its writes are in the OS's hands, and the hot journal rolls back the batch in
           progress); only an OS crash or power cut during the load could leave a file to
-          delete and index again. The last transaction, which builds the indexes, syncs
-          again, so the finished index is as durable as any.
+          delete and index again. The transaction that builds the indexes syncs again,
+          as does every one after it, so the finished index is as durable as any.
         * ``foreign_keys``: every row's ``archive_id`` would be looked up in ``archives``,
           a third of the insert cost (measured: 0.27 s instead of 0.19 s for kvmarm's
           rows); the load writes rows of one archive, registered before it starts.
