@@ -10,7 +10,8 @@ import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any, TypeVar
 
 
@@ -211,3 +212,10 @@ def positional_init(cls: type[_T]) -> Callable[..., _T]:
     new: Callable[..., _T] = namespace["new"]
     new.__qualname__ = new.__name__ = f"new_{cls.__name__}"
     return new
+
+
+@lru_cache(maxsize=256)
+def fixed_zone(offset: int) -> tzinfo:
+    """The time zone ``offset`` seconds east of UTC (UTC itself for 0). Cached: a handful of
+    offsets occur ("+0800", "-0700", ...), so parsed and stored dates share one object each."""
+    return timezone(timedelta(seconds=offset)) if offset else UTC

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patchdigest.models import DiffStat
-from patchdigest.parse import _reply_text
+from patchdigest.parse import _own_lines, _reply_text
 from patchdigest.parse.body import extract_diffstat, split_body
 from patchdigest.parse.diffs import diff_facts
 from patchdigest.parse.headers import (
@@ -261,7 +261,7 @@ def reference_reply_text(text: str) -> str:
 @SETTINGS
 @given(pieces("\n", "> ", ">", "  > ", "Reviewed-by: A <a@b>", " ", "\t", "-- ", "\xa0", "text"))
 def test_reply_text_is_the_line_by_line_result(text: str) -> None:
-    assert _reply_text(text) == reference_reply_text(text)
+    assert _reply_text(_own_lines(text)) == reference_reply_text(text)
 
 
 @SETTINGS

@@ -120,7 +120,7 @@ def _parse(raw: bytes, fallback_date: datetime | None, where: str) -> Message:
         author = Person(sender.name, author.email)
     stat, pid = diff_facts(parts.diff)
     # A reply's text is its own lines already (dropped above).
-    trailer_text = _unindented(_before_signature(text)) if kind is Kind.REPLY else parts.commit_message
+    trailer_text = _reply_text(text) if kind is Kind.REPLY else parts.commit_message
     return _new_message(
         msgid, tuple(ids), in_reply_to, references, date, date_ok, sender, author, subject, kind,
         parts.commit_message, tuple(trailers_in(trailer_text)), parts.notes, parts.has_separator,
@@ -168,19 +168,14 @@ def _own_ascii_lines(body: bytes) -> str:
     return body.decode("ascii")
 
 
-def _before_signature(text: str) -> str:
-    cut = text.find("\n-- \n")
-    return text[:cut] if cut != -1 else text
-
-
-def _unindented(text: str) -> str:
+def _reply_text(own: str) -> str:
+    """Where a reply's trailers are read, as b4 reads them, from its own lines (quoted ones
+    already dropped, see _own_lines): the whole body up to the signature ("-- "), so that
+    "Otherwise:\n\nAcked-by: ..." after a suggested diff counts; indentation dropped
+    ("  Tested-by: ..." counts). Added and removed lines of a suggested diff never look
+    like trailers ("+", "-" first)."""
+    cut = own.find("\n-- \n")
+    if cut != -1:
+        own = own[:cut]
     # A list, not a generator: join builds one first anyway (10% faster on kvmarm's replies).
-    return "\n".join([line.strip() for line in text.split("\n")])
-
-
-def _reply_text(text: str) -> str:
-    """Where a reply's trailers are read, as b4 reads them: the whole body up to the
-    signature ("-- "), so that "Otherwise:\n\nAcked-by: ..." after a suggested diff counts;
-    quoted lines dropped; indentation dropped ("  Tested-by: ..." counts). Added and
-    removed lines of a suggested diff never look like trailers ("+", "-" first)."""
-    return _unindented(_own_lines(_before_signature(text)))
+    return "\n".join([line.strip() for line in own.split("\n")])

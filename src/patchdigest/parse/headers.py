@@ -12,12 +12,12 @@ parser for anything else (comments, groups, quoting).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, tzinfo
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parseaddr, parsedate_tz
 from functools import lru_cache
 
-from ..models import Person
+from ..models import Person, fixed_zone
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _BRACKETED = re.compile(r"<[^<>\s]+>")  # the same, brackets included
@@ -296,16 +296,10 @@ _RFC5322_DATE = re.compile(
 
 
 @lru_cache(maxsize=256)
-def _zone(offset: int) -> tzinfo:
-    # A handful of offsets occur ("+0800", "-0700", ...): one object each, not one per mail.
-    return timezone(timedelta(seconds=offset)) if offset else UTC
-
-
-@lru_cache(maxsize=256)
 def _zone_named(zone: str) -> tzinfo:
     """``"+0800"`` -> its tzinfo; UTC for an offset of a day or more, as parsedate_tz's."""
     offset = int(zone[1:3]) * 3600 + int(zone[3:5]) * 60
-    return _zone((-offset if zone[0] == "-" else offset) if offset < 24 * 3600 else 0)
+    return fixed_zone((-offset if zone[0] == "-" else offset) if offset < 24 * 3600 else 0)
 
 
 def parse_date(value: str) -> datetime | None:
@@ -346,7 +340,7 @@ def parse_date(value: str) -> datetime | None:
     if abs(offset) >= 24 * 3600:
         offset = 0
     try:
-        tz = _zone(offset)
+        tz = fixed_zone(offset)
         date = datetime(year, month, day, min(hour, 23), min(minute, 59), min(second, 59), tzinfo=tz)
     except (ValueError, OverflowError):
         return None

@@ -104,8 +104,7 @@ class Store:
             # WAL: reports read while an index run writes. (Left in rollback mode by an
             # interrupted first load, the switch waits for a moment without readers.)
             self._journal_mode("WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
+            self._checks(on=True)
             # 32 MiB of page cache (the default is 2): the index B-trees of a large load
             # stay in memory instead of going back and forth to the OS.
             self.db.execute(f"PRAGMA cache_size={_CACHE_KIB}")
@@ -191,16 +190,14 @@ class Store:
         # In WAL mode all the same: checkpoint every 64 MiB of WAL rather than every 4
         # (each checkpoint ends with an fsync, which stalled every other commit).
         self.db.execute("PRAGMA wal_autocheckpoint=16384")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("PRAGMA foreign_keys=OFF")
+        self._checks(on=False)
         self._bulk = True
         try:
             yield
             self.end_bulk()
         finally:
             self._bulk = False
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
+            self._checks(on=True)
             self.db.execute("PRAGMA wal_autocheckpoint=1000")
             if journal != "wal":
                 self._journal_mode("WAL")  # if a reader holds it now, the next open switches
@@ -215,9 +212,14 @@ class Store:
         if not self._bulk:
             return
         self._bulk = False
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
+        self._checks(on=True)
         self._ensure_indexes()
+
+    def _checks(self, *, on: bool) -> None:
+        """The fsync at each commit and the foreign-key lookups, both on (as every
+        connection opens) or both off (a bulk load's rows; see :meth:`bulk_load`)."""
+        self.db.execute(f"PRAGMA synchronous={'NORMAL' if on else 'OFF'}")
+        self.db.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
     def _journal_mode(self, mode: str) -> str:
         """Switch the journal mode if no other connection is in the way; the mode now."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii as _encode_str  # what json.dumps uses
 from typing import Any
 
-from ..models import DiffStat, Kind, Message, Person, Provenance, Subject, Trailer
+from ..models import DiffStat, Kind, Message, Person, Provenance, Subject, Trailer, fixed_zone
 
 _FLAG_PATCH, _FLAG_RFC, _FLAG_RESEND, _FLAG_PULL = 1, 2, 4, 8
 
@@ -98,8 +98,7 @@ def row_at(
         s.counter, s.total, s.project, m.kind.value,
         m.commit_message, int(m.has_separator), m.notes, m.diffstat, _json(stat.files),
         stat.insertions, stat.deletions, int(m.has_diff),
-        _json_pairs([(t.key, t.value) for t in m.trailers]) if m.trailers else "[]", m.to, m.cc, m.list_id,
-        m.body_problem, m.patch_id,
+        _json_pairs([(t.key, t.value) for t in m.trailers]), m.to, m.cc, m.list_id, m.body_problem, m.patch_id,
     )  # fmt: skip
 
 
@@ -113,16 +112,31 @@ def _trailer(key: str, value: str) -> Trailer:
     return Trailer(key, value, person if person and person.email else None)
 
 
-@lru_cache(maxsize=256)
-def _zone(offset: int) -> tzinfo:
-    return timezone(timedelta(seconds=offset)) if offset else UTC
-
-
 @lru_cache(maxsize=4096)
 def _tags(stored: str) -> tuple[str, ...]:
     """A subject's stored tags (a JSON list). Cached: a few hundred tag lists ('["PATCH",
     "v2", "03/28"]') cover the thousands of patches a report loads."""
     return tuple(json.loads(stored))
+
+
+def _subject_of(
+    full: str,
+    reply_prefix: str,
+    tags: str,
+    title: str,
+    flags: int,
+    version: int,
+    version_text: str,
+    counter: int | None,
+    total: int | None,
+    project: str,
+) -> Subject:
+    """A stored subject made whole again: its JSON tag list and its flag bits (whole
+    messages and revision candidates alike)."""
+    return Subject(
+        full, reply_prefix, _tags(tags), title, bool(flags & _FLAG_PATCH), bool(flags & _FLAG_RFC),
+        bool(flags & _FLAG_RESEND), bool(flags & _FLAG_PULL), version, version_text, counter, total, project,
+    )  # fmt: skip
 
 
 _SELECT = f"SELECT m.id, {', '.join('m.' + c.strip() for c in _COLUMNS.split(','))} FROM messages m"
@@ -136,18 +150,15 @@ def _message_of(row: Sequence[Any]) -> StoredMessage:
      reply_prefix, tags, title, flags, version, version_text, counter, total, project, kind,
      commit_message, has_separator, notes, diffstat, files, insertions, deletions, has_diff,
      trailers, to_addrs, cc_addrs, list_id, body_problem, patch_id) = row  # fmt: skip
-    parsed_subject = Subject(
-        full=subject, reply_prefix=reply_prefix, tags=_tags(tags), title=title,
-        is_patch=bool(flags & _FLAG_PATCH), is_rfc=bool(flags & _FLAG_RFC),
-        is_resend=bool(flags & _FLAG_RESEND), is_pull=bool(flags & _FLAG_PULL), version=version,
-        version_text=version_text, counter=counter, total=total, project=project,
-    )  # fmt: skip
+    parsed_subject = _subject_of(
+        subject, reply_prefix, tags, title, flags, version, version_text, counter, total, project
+    )
     message = Message(
         msgid=msgid,
         msgids=tuple(msgids.split()),
         in_reply_to=in_reply_to,
         references=tuple(refs.split()),
-        date=datetime.fromtimestamp(date, _zone(tz_offset)),
+        date=datetime.fromtimestamp(date, fixed_zone(tz_offset)),
         date_ok=bool(date_ok),
         sender=Person(sender_name, sender_email),
         author=Person(author_name, author_email),
@@ -208,17 +219,16 @@ def _candidate_of(
     author = people.get((author_name, author_email)) or people.setdefault(
         (author_name, author_email), Person(author_name, author_email)
     )
-    parsed_subject = Subject(
-        subject, reply_prefix, _tags(tags), title, bool(flags & _FLAG_PATCH), bool(flags & _FLAG_RFC),
-        bool(flags & _FLAG_RESEND), bool(flags & _FLAG_PULL), version, version_text, counter, total, project,
-    )  # fmt: skip
+    parsed_subject = _subject_of(
+        subject, reply_prefix, tags, title, flags, version, version_text, counter, total, project
+    )
     commit_message, notes = texts.get(row_id, _NO_TEXTS)
     message = Message(
         msgid=msgid,
         msgids=tuple(msgids.split()),
         in_reply_to=in_reply_to,
         references=tuple(refs.split()),
-        date=datetime.fromtimestamp(date, _zone(tz_offset)),
+        date=datetime.fromtimestamp(date, fixed_zone(tz_offset)),
         date_ok=bool(date_ok),
         sender=sender,
         author=author,
